@@ -1,0 +1,26 @@
+// ESLint flat config: typed rules from typescript-eslint plus Pulumi's
+// no-output-in-template-literal rules (an Output in a template literal renders as a warning text).
+import tseslint from "typescript-eslint";
+import pulumi from "@pulumi/eslint-plugin";
+
+export default tseslint.config(
+  { ignores: ["node_modules/", "dist/", "out/", ".lab/", ".venv/", "scripts/mlflow-lab.js"] },
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { "@pulumi": pulumi },
+    rules: {
+      "@pulumi/no-output-in-template-literal": "error",
+      "@pulumi/no-output-instance-in-template-literal": "error",
+      "@typescript-eslint/no-explicit-any": "error",
+      "@typescript-eslint/switch-exhaustiveness-check": "error",
+      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
+    },
+  },
+  {
+    files: ["eslint.config.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+  },
+);

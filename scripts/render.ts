@@ -1,0 +1,34 @@
+/** `mlflow-lab render`: LabValues (or a whole stack output) in, researcher bundle out. */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { renderBundle } from "../templates/bundle";
+import { labValuesFromDocument } from "../templates/labValues";
+import { writeBundle } from "./bundleWriter";
+
+export class UsageError extends Error {}
+
+export function readJsonDocument(source: string): unknown {
+  const text = source === "-" ? fs.readFileSync(0, "utf8") : readFileOrExplain(source);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${source === "-" ? "standard input" : source} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+function readFileOrExplain(file: string): string {
+  try {
+    return fs.readFileSync(file, "utf8");
+  } catch (error) {
+    throw new UsageError(`cannot read --values ${file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+}
+
+/** Validates everything first; only a valid document writes anything. Returns the paths written. */
+export function renderToDirectory(valuesSource: string, outDir: string): string[] {
+  const values = labValuesFromDocument(readJsonDocument(valuesSource));
+  const absoluteOut = path.resolve(outDir);
+  return writeBundle(renderBundle(values, absoluteOut), absoluteOut);
+}
+
+

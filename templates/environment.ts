@@ -1,0 +1,94 @@
+/**
+ * The MLflow client environment of a lab (CONTRACTS §4), as one ordered list. mlflow_env.sh,
+ * the `environment` of mltf_config.json and the Run:ai Secret are all rendered from it, so the
+ * three cannot disagree.
+ */
+import type { LabValues } from "./labValues";
+
+export interface EnvironmentVariable {
+  readonly name: string;
+  readonly value: string;
+  /** True when the value is a credential: files holding it are written mode 0600. */
+  readonly secret: boolean;
+}
+
+/**
+ * @param caCertPath where the lab CA certificate is on the machine that reads the environment
+ *   (the bundle's copy for researchers, a mounted file in a pod); omitted when the lab has no CA.
+ */
+export function mlflowEnvironment(values: LabValues, caCertPath?: string): EnvironmentVariable[] {
+  const variables: EnvironmentVariable[] = [{ name: "MLFLOW_TRACKING_URI", value: values.trackingUri, secret: false }];
+  if (values.tracking) {
+    variables.push(
+      { name: "MLFLOW_TRACKING_USERNAME", value: values.tracking.username, secret: true },
+      { name: "MLFLOW_TRACKING_PASSWORD", value: values.tracking.password, secret: true },
+    );
+  }
+  if (caCertPath !== undefined) {
+    // Never MLFLOW_TRACKING_INSECURE_TLS: MLflow refuses both at once, and insecure is never right.
+    variables.push({ name: "MLFLOW_TRACKING_SERVER_CERT_PATH", value: caCertPath, secret: false });
+  }
+  if (values.experimentName !== undefined) {
+    variables.push({ name: "MLFLOW_EXPERIMENT_NAME", value: values.experimentName, secret: false });
+  }
+  const artifacts = values.artifacts;
+  switch (artifacts.mode) {
+    case "proxied":
+      // The server holds the bucket keys; researchers get none.
+      break;
+    case "direct":
+      variables.push(
+        { name: "MLFLOW_S3_ENDPOINT_URL", value: artifacts.s3EndpointUrl, secret: false },
+        { name: "AWS_ACCESS_KEY_ID", value: artifacts.accessKeyId, secret: true },
+        { name: "AWS_SECRET_ACCESS_KEY", value: artifacts.secretAccessKey, secret: true },
+        { name: "AWS_DEFAULT_REGION", value: artifacts.region, secret: false },
+        // Ceph RGW buckets are addressed by path, not by virtual host.
+        { name: "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE", value: "path", secret: false },
+      );
+      break;
+    default: {
+      const unreachable: never = artifacts;
+      throw new Error(`unknown artifact mode ${JSON.stringify(unreachable)}`);
+    }
+  }
+  return variables;
+}
+
+/** Offline-HPC environment for compute nodes without network: local sqlite and files only. */
+export function offlineEnvironment(values: LabValues): EnvironmentVariable[] {
+  if (!values.offline) return [];
+  // sqlite:/// plus an absolute path gives the four slashes SQLAlchemy wants.
+  const sqliteUri = `sqlite:///${values.offline.sqliteDbPath}`;
+  const variables: EnvironmentVariable[] = [
+    { name: "MLFLOW_TRACKING_URI", value: sqliteUri, secret: false },
+    { name: "MLFLOW_SQLITE_DB_PATH", value: sqliteUri, secret: false },
+    { name: "MLFLOW_ARTIFACTS_PATH", value: values.offline.artifactsPath, secret: false },
+    // ssm-simulators turns this into a local path: never an s3:// URI here.
+    { name: "MLFLOW_ARTIFACT_LOCATION", value: values.offline.artifactsPath, secret: false },
+  ];
+  if (values.experimentName !== undefined) {
+    variables.push({ name: "MLFLOW_EXPERIMENT_NAME", value: values.experimentName, secret: false });
+  }
+  return variables;
+}
+
+/** Variables the online environment may set that must not leak into an offline job. */
+export const ONLINE_ONLY_VARIABLES = [
+  "MLFLOW_TRACKING_USERNAME",
+  "MLFLOW_TRACKING_PASSWORD",
+  "MLFLOW_TRACKING_TOKEN",
+  "MLFLOW_TRACKING_SERVER_CERT_PATH",
+  "MLFLOW_S3_ENDPOINT_URL",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+] as const;
+
+/** Names the lab's environments set, plus the one the plugin exports: extraEnvironment may not redefine them. */
+export const RESERVED_VARIABLES: ReadonlySet<string> = new Set([
+  "MLFLOW_TRACKING_URI",
+  "MLFLOW_EXPERIMENT_NAME",
+  "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE",
+  "AWS_DEFAULT_REGION",
+  "MLFLOW_RUN_ID",
+  ...ONLINE_ONLY_VARIABLES,
+]);
