@@ -175,5 +175,5 @@ export function parseLabValues(document: unknown): LabValues {
 export function labValuesFromDocument(document: unknown): LabValues {
   const isStackOutput =
     typeof document === "object" && document !== null && !Array.isArray(document) && "labValues" in document;
-  return parseLabValues(isStackOutput ? (document as { labValues: unknown }).labValues : document);
+  return parseLabValues(isStackOutput ? document.labValues : document);
 }
