@@ -1,6 +1,7 @@
 /** The `mlflow-lab` command line. Each subcommand lives in its own module. */
 import { parseArgs } from "node:util";
 import * as fs from "node:fs";
+import { formatPlan, planStack } from "./plan";
 import { renderToDirectory, UsageError } from "./render";
 import { ValidationError } from "../templates/validation";
 
@@ -8,6 +9,8 @@ const USAGE = `Usage:
   mlflow-lab render --values FILE|- --out DIR   write a lab's researcher bundle
       FILE: a LabValues document, or the output of
             pulumi stack output --json --show-secrets
+  mlflow-lab plan --stack NAME [--json]         the resources of stacks/Pulumi.NAME.yaml,
+                                                evaluated offline (no cloud, no Pulumi CLI)
 `;
 
 type Command = (argv: string[]) => Promise<void> | void;
@@ -25,6 +28,12 @@ const commands: Record<string, Command> = {
       const mode = (fs.statSync(file).mode & 0o777).toString(8);
       console.log(`wrote ${file} (mode ${mode})`);
     }
+  },
+  async plan(argv) {
+    const { values } = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean", default: false } }, strict: true });
+    if (values.stack === undefined) throw new UsageError("plan needs --stack NAME (stacks/Pulumi.NAME.yaml)");
+    const plan = await planStack(values.stack);
+    process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
   },
 };
 
@@ -44,7 +53,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof ValidationError) {
-      process.stderr.write(`mlflow-lab ${name}: ${error.message}\nNothing was written.\n`);
+      const consequence = name === "plan" ? "No resource would be created." : "Nothing was written.";
+      process.stderr.write(`mlflow-lab ${name}: ${error.message}\n${consequence}\n`);
       return 1;
     }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {

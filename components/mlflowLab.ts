@@ -1,0 +1,174 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { LabConfig } from "../config/schema";
+import type { VmTls } from "../templates/cloudInit";
+import { mlflowEnvironment } from "../templates/environment";
+import { POD_CA_CERT_PATH, renderJobTemplate } from "../templates/kubernetes";
+import type { LabValues } from "../templates/labValues";
+import { SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../templates/server";
+import { ArtifactStore } from "./artifactStore";
+import { LabCertificateAuthority } from "./labCertificateAuthority";
+import { RunaiProject } from "./runaiProject";
+import { TrackingDatabase } from "./trackingDatabase";
+import { TrackingServer } from "./trackingServer";
+
+export interface MlflowLabArgs {
+  /** The validated lab configuration (see loadLabConfig). */
+  readonly config: LabConfig<pulumi.Output<string>>;
+}
+
+export const ADMIN_USERNAME = "admin";
+
+export function envSecretName(lab: string): string {
+  return `mlflow-${lab}-env`;
+}
+
+/** One research lab's MLflow platform: artifacts, database, server, Run:ai project, and LabValues. */
+export class MlflowLab extends pulumi.ComponentResource {
+  /** Every resolved value the researcher bundle is rendered from; secret. */
+  readonly labValues: pulumi.Output<LabValues>;
+  readonly trackingUrl: string;
+  readonly floatingIp: pulumi.Output<string>;
+  readonly bucketName: pulumi.Output<string>;
+  readonly namespace: pulumi.Output<string>;
+
+  constructor(name: string, args: MlflowLabArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("mlflow-lab:lab:MlflowLab", name, {}, opts);
+    const { config } = args;
+    const childOpts = { parent: this };
+    const direct = config.objectStore.artifactMode === "direct";
+
+    const artifacts = new ArtifactStore(
+      `${name}-artifacts`,
+      {
+        projectId: config.openstack.projectId,
+        s3EndpointUrl: config.objectStore.s3EndpointUrl,
+        region: config.objectStore.region,
+        bucketName: config.objectStore.bucketName,
+        bucketMode: config.objectStore.bucketMode,
+        researcherCredential: direct,
+      },
+      childOpts,
+    );
+    const database = new TrackingDatabase(`${name}-database`, { lab: config.lab, database: config.database }, childOpts);
+    const password = (role: string) =>
+      pulumi.secret(new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, childOpts).result);
+    const adminPassword = password("admin-password");
+    const researcherPassword = password("researcher-password");
+    const flaskSecretKey = password("flask-secret-key");
+
+    const tlsConfig = config.server.tls;
+    const labCa = tlsConfig.mode === "lab-ca" ? new LabCertificateAuthority(`${name}-ca`, { lab: config.lab, hostname: config.server.hostname }, childOpts) : undefined;
+    const vmTls: pulumi.Output<VmTls> =
+      tlsConfig.mode === "acme-dns"
+        ? pulumi.all([tlsConfig.dnsCredentials]).apply(([dnsCredentials]) => ({ mode: "acme-dns" as const, email: tlsConfig.email, dnsPlugin: tlsConfig.dnsPlugin, dnsCredentials }))
+        : pulumi
+            .all(labCa ? [labCa.serverChainPem, labCa.serverPrivateKeyPem] : [tlsConfig.mode === "institution" ? tlsConfig.certificate : "", tlsConfig.mode === "institution" ? tlsConfig.privateKey : ""])
+            .apply(([certificatePem, privateKeyPem]) => ({ mode: "files" as const, certificatePem, privateKeyPem }));
+
+    const hostname = config.server.hostname;
+    const launch: pulumi.Output<ServerLaunchSpec> = pulumi
+      .all([database.backendStoreUri, database.authDatabaseUri, artifacts.bucketName, artifacts.serverCredential.accessKeyId, artifacts.serverCredential.secretAccessKey, adminPassword, researcherPassword, flaskSecretKey])
+      .apply(([backendStoreUri, authDatabaseUri, bucket, accessKeyId, secretAccessKey, admin, researcher, flask]) => ({
+        lab: config.lab,
+        layout: VM_LAYOUT,
+        ...SERVER_DEFAULTS,
+        allowedHosts: [hostname, `${hostname}:443`],
+        backendStoreUri,
+        authDatabaseUri,
+        artifactsDestination: `s3://${bucket}/artifacts`,
+        s3: { endpointUrl: config.objectStore.s3EndpointUrl, accessKeyId, secretAccessKey, region: config.objectStore.region },
+        admin: { username: ADMIN_USERNAME, password: admin },
+        researcher: { username: config.lab, password: researcher },
+        flaskSecretKey: flask,
+      }));
+
+    const server = new TrackingServer(
+      `${name}-server`,
+      {
+        hostname,
+        image: config.openstack.image,
+        flavor: config.openstack.flavor,
+        network: config.openstack.network,
+        externalNetwork: config.openstack.externalNetwork,
+        keyPair: config.openstack.keyPair,
+        adminCidr: config.openstack.adminCidr,
+        labCidrs: config.openstack.labCidrs,
+        dataVolumeSizeGiB: config.openstack.dataVolumeSizeGiB,
+        mlflowVersion: config.server.mlflowVersion,
+        launch: pulumi.secret(launch),
+        database:
+          config.database.mode === "vm"
+            ? {
+                mode: "vm",
+                settings: database.password.apply((dbPassword) => ({
+                  role: database.roleName,
+                  password: dbPassword,
+                  trackingDatabase: database.trackingDatabaseName,
+                  authDatabase: database.authDatabaseName,
+                })),
+              }
+            : { mode: "existing" },
+        tls: pulumi.secret(vmTls),
+      },
+      childOpts,
+    );
+
+    const researcherCredential = artifacts.researcherCredential;
+    this.labValues = pulumi.secret(
+      pulumi
+        .all([
+          researcherPassword,
+          labCa ? labCa.caCertPem : undefined,
+          artifacts.bucketName,
+          researcherCredential?.accessKeyId,
+          researcherCredential?.secretAccessKey,
+        ])
+        .apply(([researcher, caCertPem, bucket, accessKeyId, secretAccessKey]): LabValues => ({
+          lab: config.lab,
+          trackingUri: server.trackingUrl,
+          tracking: { username: config.lab, password: researcher },
+          ...(caCertPem !== undefined ? { tls: { caCertPem } } : {}),
+          ...(config.experimentName !== undefined ? { experimentName: config.experimentName } : {}),
+          artifacts:
+            direct && accessKeyId !== undefined && secretAccessKey !== undefined
+              ? { mode: "direct", s3EndpointUrl: config.objectStore.s3EndpointUrl, bucket, accessKeyId, secretAccessKey, region: config.objectStore.region }
+              : { mode: "proxied" },
+          runai: {
+            project: config.runai.project,
+            ...(config.runai.kubeContext !== undefined ? { kubeContext: config.runai.kubeContext } : {}),
+            repositoryUri: config.runai.repositoryUri,
+            envSecretName: envSecretName(config.lab),
+            gpus: config.runai.gpus,
+            cpu: config.runai.cpu,
+            memory: config.runai.memory,
+            interactive: config.runai.interactive,
+          },
+          slurm: { ...config.slurm, modules: [...config.slurm.modules], extraEnvironment: { ...config.slurm.extraEnvironment } },
+          ...(config.offline ? { offline: { ...config.offline } } : {}),
+        })),
+    );
+
+    const runai = new RunaiProject(
+      `${name}-runai`,
+      {
+        project: config.runai.project,
+        namespaceMode: config.runai.namespaceMode,
+        kubeContext: config.runai.kubeContext,
+        envSecretName: envSecretName(config.lab),
+        // In a pod the CA is the mounted ConfigMap, not the bundle's copy.
+        environment: this.labValues.apply((values) => mlflowEnvironment(values, values.tls?.caCertPem !== undefined ? POD_CA_CERT_PATH : undefined)),
+        jobTemplateYaml: this.labValues.apply(renderJobTemplate),
+        caCertPem: labCa?.caCertPem,
+        researchers: config.runai.researchers,
+      },
+      childOpts,
+    );
+
+    this.trackingUrl = server.trackingUrl;
+    this.floatingIp = server.floatingIp;
+    this.bucketName = artifacts.bucketName;
+    this.namespace = runai.namespace;
+    this.registerOutputs({ labValues: this.labValues, trackingUrl: this.trackingUrl, floatingIp: this.floatingIp, bucketName: this.bucketName, namespace: this.namespace });
+  }
+}

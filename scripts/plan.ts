@@ -1,0 +1,103 @@
+/**
+ * `mlflow-lab plan`: the resources a stack would create, evaluated offline under Pulumi's mock
+ * runtime. Provider-computed values show as unknown and secrets as masked.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { type Evaluation, evaluateProgram, type RecordedResource } from "./mockRuntime";
+import { readStackConfig } from "./stackConfig";
+
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+// How an unknown reaches the engine, and how the mock monitor hands it over.
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+const isUnknown = (value: unknown) =>
+  value === UNKNOWN || (typeof value === "object" && value !== null && (value as { __pulumiUnknown?: unknown }).__pulumiUnknown === true);
+export const MASKED = "[secret]";
+export const UNKNOWN_TEXT = "(known after apply)";
+
+/** Replaces secrets by MASKED and unknowns by UNKNOWN_TEXT, at any depth. */
+export function maskValue(value: unknown): unknown {
+  if (isUnknown(value)) return UNKNOWN_TEXT;
+  if (Array.isArray(value)) return value.map(maskValue);
+  if (typeof value === "object" && value !== null) {
+    if (SECRET_SIGNATURE in value) return MASKED;
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, maskValue(inner)]));
+  }
+  return value;
+}
+
+export interface PlannedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly parent: string | null;
+  /** "create", or "read" for existing resources the stack only looks up. */
+  readonly action: "create" | "read";
+  readonly inputs: unknown;
+}
+
+export interface Plan {
+  readonly stack: string;
+  readonly resources: PlannedResource[];
+  readonly outputs: unknown;
+}
+
+function planned(resource: RecordedResource): PlannedResource {
+  return {
+    type: resource.type,
+    name: resource.name,
+    parent: resource.parent ?? null,
+    action: resource.readId !== undefined ? "read" : "create",
+    inputs: maskValue(resource.inputs),
+  };
+}
+
+/** Outputs are Output objects; a plan shows which exist, with secrets and unknowns masked. */
+async function maskedOutputs(evaluation: Evaluation): Promise<Record<string, unknown>> {
+  const shown: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(evaluation.outputs)) {
+    const out: pulumi.Output<unknown> = pulumi.output(value as pulumi.Input<unknown>);
+    if (await pulumi.isSecret(out)) {
+      shown[name] = MASKED;
+      continue;
+    }
+    shown[name] = await new Promise((resolve) => {
+      let settled = false;
+      out.apply((resolved) => {
+        settled = true;
+        resolve(resolved);
+      });
+      // An unknown output never calls its apply.
+      setTimeout(() => !settled && resolve(UNKNOWN_TEXT), 50);
+    });
+  }
+  return shown;
+}
+
+export async function planStack(stack: string, computed: "preview" | "fake" = "preview"): Promise<Plan> {
+  const { config, secretKeys } = readStackConfig(stack);
+  const evaluation = await evaluateProgram({ stack, config, secretKeys, computed });
+  // Components first, each followed by its children: the order a reader expects.
+  const resources = evaluation.resources.map(planned).sort((a, b) => a.name.localeCompare(b.name));
+  return { stack, resources, outputs: await maskedOutputs(evaluation) };
+}
+
+export function formatPlan(plan: Plan): string {
+  const children = new Map<string | null, PlannedResource[]>();
+  for (const resource of plan.resources) children.set(resource.parent, [...(children.get(resource.parent) ?? []), resource]);
+  const lines = [`Plan for stack ${plan.stack}: ${plan.resources.length} resources (offline, mock runtime)`];
+  const walk = (parent: string | null, depth: number) => {
+    for (const resource of children.get(parent) ?? []) {
+      const verb = resource.action === "read" ? "read  " : "create";
+      lines.push(`${"  ".repeat(depth)}${verb} ${resource.type} ${resource.name}`);
+      for (const [key, value] of Object.entries(resource.inputs as Record<string, unknown>)) {
+        if (key === "__defaults") continue;
+        const text = JSON.stringify(value);
+        lines.push(`${"  ".repeat(depth + 2)}${key}: ${text.length > 160 ? `${text.slice(0, 157)}...` : text}`);
+      }
+      walk(resource.name, depth + 1);
+    }
+  };
+  walk(null, 1);
+  lines.push("Outputs:");
+  for (const [name, value] of Object.entries(plan.outputs as Record<string, unknown>)) lines.push(`  ${name}: ${JSON.stringify(value)}`);
+  return `${lines.join("\n")}\n`;
+}
