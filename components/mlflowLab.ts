@@ -158,7 +158,8 @@ export class MlflowLab extends pulumi.ComponentResource {
         envSecretName: envSecretName(config.lab),
         // In a pod the CA is the mounted ConfigMap, not the bundle's copy.
         environment: this.labValues.apply((values) => mlflowEnvironment(values, values.tls?.caCertPem !== undefined ? POD_CA_CERT_PATH : undefined)),
-        jobTemplateYaml: this.labValues.apply(renderJobTemplate),
+        // The template holds no credential (tests check), so it need not inherit labValues' secrecy.
+        jobTemplateYaml: pulumi.unsecret(this.labValues.apply(renderJobTemplate)),
         caCertPem: labCa?.caCertPem,
         researchers: config.runai.researchers,
       },

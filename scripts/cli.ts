@@ -2,7 +2,8 @@
 import { parseArgs } from "node:util";
 import * as fs from "node:fs";
 import { formatPlan, planStack } from "./plan";
-import { renderToDirectory, UsageError } from "./render";
+import { UsageError } from "./errors";
+import { renderToDirectory } from "./render";
 import { ValidationError } from "../templates/validation";
 
 const USAGE = `Usage:

@@ -3,8 +3,8 @@
  * resource is recorded with its type, name, parent and inputs. Used by `mlflow-lab plan`, the
  * unit tests and the benchmark. Invokes are answered only when known; any other invoke throws.
  */
-import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { labStack } from "../stack";
 
 export interface RecordedResource {
   readonly type: string;
@@ -33,11 +33,10 @@ export interface EvaluateOptions {
    * fake: they get deterministic stand-ins so that every apply runs (unit tests).
    */
   readonly computed: "preview" | "fake";
-  /** The program module; default: the project's index.ts. */
-  readonly program?: string;
+  /** The program; default: the lab stack that index.ts exports. */
+  readonly program?: () => Record<string, unknown>;
 }
 
-const PROGRAM = path.join(__dirname, "..", "index.ts");
 
 /** Stand-ins for what providers compute, by type: only what the program reads. */
 function fakeComputedState(type: string, name: string): Record<string, unknown> {
@@ -98,11 +97,12 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
           ...(readId !== undefined && readId !== "" ? { readId } : {}),
         });
         void rest;
+        const inputs = args.inputs as Record<string, unknown>;
         const computed = {
           ...(readId ? readState(args.type, readId) : {}),
           ...(options.computed === "fake" ? fakeComputedState(args.type, args.name) : {}),
         };
-        return { id: readId || (options.computed === "fake" ? `${args.name}-id` : undefined), state: { ...args.inputs, ...computed } };
+        return { id: readId || (options.computed === "fake" ? `${args.name}-id` : undefined), state: { ...inputs, ...computed } };
       },
       call(args) {
         return answerInvoke(args.token, args.inputs as Record<string, unknown>);
@@ -114,22 +114,25 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
   );
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
 
-  const programPath = options.program ?? PROGRAM;
-  // A fresh copy of the program per evaluation: its top level builds the stack.
-  for (const key of Object.keys(require.cache)) {
-    if (!key.includes(`${path.sep}node_modules${path.sep}`)) delete require.cache[key];
-  }
+  const run = options.program ?? labStack;
   let outputs: Record<string, unknown> = {};
+  let failure: { error: unknown } | undefined;
   await pulumi.runtime.runInPulumiStack(() => {
     pulumi.runtime.registerStackTransformation((args) => {
       const parentName = (args.opts.parent as { __name?: string } | undefined)?.__name;
       if (parentName !== undefined && args.type !== "pulumi:pulumi:Stack") parents.set(`${args.type}::${args.name}`, parentName);
       return undefined;
     });
-    outputs = require(programPath) as Record<string, unknown>;
+    try {
+      outputs = run();
+    } catch (error) {
+      // Rethrown below, once the runtime has settled: a rejection here would go unhandled.
+      failure = { error };
+    }
     return Promise.resolve(outputs);
   });
   // Registrations that hang off applies finish after the program returns; wait for every RPC.
   await pulumi.runtime.disconnect();
+  if (failure) throw failure.error;
   return { resources: resources.filter((r) => r.type !== "pulumi:pulumi:Stack"), outputs };
 }

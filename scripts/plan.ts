@@ -54,7 +54,7 @@ function planned(resource: RecordedResource): PlannedResource {
 async function maskedOutputs(evaluation: Evaluation): Promise<Record<string, unknown>> {
   const shown: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(evaluation.outputs)) {
-    const out: pulumi.Output<unknown> = pulumi.output(value as pulumi.Input<unknown>);
+    const out: pulumi.Output<unknown> = pulumi.output(value);
     if (await pulumi.isSecret(out)) {
       shown[name] = MASKED;
       continue;

@@ -4,8 +4,8 @@ import * as path from "node:path";
 import { renderBundle } from "../templates/bundle";
 import { labValuesFromDocument } from "../templates/labValues";
 import { writeBundle } from "./bundleWriter";
+import { UsageError } from "./errors";
 
-export class UsageError extends Error {}
 
 export function readJsonDocument(source: string): unknown {
   const text = source === "-" ? fs.readFileSync(0, "utf8") : readFileOrExplain(source);

@@ -2,8 +2,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
+import { UsageError } from "./errors";
 
-export const STACKS_DIR = path.join(__dirname, "..", "stacks");
+/** MLFLOW_LAB_STACKS_DIR points elsewhere, e.g. at stacks kept outside the repository. */
+export const STACKS_DIR = process.env.MLFLOW_LAB_STACKS_DIR ?? path.join(__dirname, "..", "stacks");
 /** What an encrypted value stands for offline: we cannot and need not decrypt it. */
 export const SECRET_PLACEHOLDER = "[secret]";
 
@@ -13,13 +15,13 @@ export interface StackConfig {
 }
 
 export function stackFile(stack: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(stack)) throw new Error(`stack name ${JSON.stringify(stack)} may hold only letters, digits, '.', '_' and '-'`);
+  if (!/^[A-Za-z0-9._-]+$/.test(stack)) throw new UsageError(`stack name ${JSON.stringify(stack)} may hold only letters, digits, '.', '_' and '-'`);
   return path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
 }
 
 export function readStackConfig(stack: string): StackConfig {
   const file = stackFile(stack);
-  if (!fs.existsSync(file)) throw new Error(`no stack file ${path.relative(process.cwd(), file)}; create it with pulumi stack init ${stack}`);
+  if (!fs.existsSync(file)) throw new UsageError(`no stack file ${path.relative(process.cwd(), file)}; create it with pulumi stack init ${stack}`);
   const document = (yaml.load(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
   const config: Record<string, string> = {};
   const secretKeys: string[] = [];
