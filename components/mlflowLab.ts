@@ -76,7 +76,7 @@ export class MlflowLab extends pulumi.ComponentResource {
         allowedHosts: [hostname, `${hostname}:443`],
         backendStoreUri,
         authDatabaseUri,
-        artifactsDestination: `s3://${bucket}/artifacts`,
+        artifacts: direct ? { mode: "direct" as const, root: `s3://${bucket}/artifacts` } : { mode: "proxied" as const, destination: `s3://${bucket}/artifacts` },
         s3: { endpointUrl: config.objectStore.s3EndpointUrl, accessKeyId, secretAccessKey, region: config.objectStore.region },
         admin: { username: ADMIN_USERNAME, password: admin },
         researcher: { username: config.lab, password: researcher },

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '[setup] %s\n' "$*"; }
 
-APT_PACKAGES=(shellcheck cloud-init)
+APT_PACKAGES=(shellcheck cloud-init postgresql)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -27,4 +27,29 @@ if [ ! -f node_modules/.package-lock.json ] || ! cmp -s package-lock.json .setup
   cp package-lock.json .setup-stamp-npm
 else
   step "npm: dependencies up to date"
+fi
+
+# Python venv for the local lab's MLflow server and clients.
+if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/.mlflow-lab-requirements 2>/dev/null; then
+  step "python: installing requirements.txt into .venv (first time: about a minute)"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check -r requirements.txt
+  cp requirements.txt .venv/.mlflow-lab-requirements
+else
+  step "python: .venv up to date"
+fi
+
+# Go comes with the machine (Debian's is too old for versitygw).
+command -v go >/dev/null || PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null || { echo "[setup] go not found: install Go >= 1.24 and put it on PATH" >&2; exit 1; }
+
+# versitygw, the local lab's S3 server, built from the Go module proxy.
+VERSITYGW_MODULE=$(sed -n 's/^export const VERSITYGW_MODULE = "\(.*\)";$/\1/p' templates/versions.ts)
+if [ ! -x .lab/bin/versitygw ] || ! grep -qx "$VERSITYGW_MODULE" .lab/bin/.versitygw-module 2>/dev/null; then
+  step "go: building $VERSITYGW_MODULE (first time: about a minute)"
+  mkdir -p .lab/bin
+  GOBIN="$PWD/.lab/bin" GOFLAGS=-mod=mod go install "$VERSITYGW_MODULE"
+  echo "$VERSITYGW_MODULE" > .lab/bin/.versitygw-module
+else
+  step "go: versitygw present"
 fi

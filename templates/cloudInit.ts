@@ -5,6 +5,7 @@
  * idempotent, so a rebuilt VM finds its volume and database and carries on.
  */
 import * as yaml from "js-yaml";
+import { renderDatabaseSetupSql } from "./database";
 import { renderNginxSite } from "./reverseProxy";
 import { type RenderedFile, type ServerLaunchSpec, renderServerFiles, renderSystemdUnit, serverFilePaths } from "./server";
 import { bashAssignment } from "./shell";
@@ -99,16 +100,10 @@ if [ "$DATABASE_MODE" = vm ]; then
   log "creating role and databases"
   # The password reaches psql through the environment, never a command line.
   # shellcheck source=/dev/null
-  (source "$CONFIG_DIR/database.env" && export DB_PASSWORD && runuser -u postgres -- env DB_PASSWORD="$DB_PASSWORD" psql -v ON_ERROR_STOP=1 -q \\
+  # runuser without --login keeps the environment, DB_PASSWORD included.
+  (source "$CONFIG_DIR/database.env" && export DB_PASSWORD && runuser -u postgres -- psql -v ON_ERROR_STOP=1 -q \\
     -v role="$DB_ROLE" -v tracking="$DB_TRACKING" -v auth="$DB_AUTH" <<'SQL'
-\\getenv password DB_PASSWORD
-SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \\gexec
-ALTER ROLE :"role" WITH LOGIN PASSWORD :'password';
-SELECT format('CREATE DATABASE %I OWNER %I', :'tracking', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'tracking') \\gexec
-SELECT format('CREATE DATABASE %I OWNER %I', :'auth', :'role') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'auth') \\gexec
-REVOKE ALL ON DATABASE :"tracking" FROM PUBLIC;
-REVOKE ALL ON DATABASE :"auth" FROM PUBLIC;
-SQL
+${renderDatabaseSetupSql()}SQL
   )
 fi
 

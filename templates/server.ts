@@ -41,8 +41,11 @@ export interface ServerLaunchSpec {
   readonly backendStoreUri: string;
   /** postgresql://... of the basic-auth app's own database. */
   readonly authDatabaseUri: string;
-  /** Where proxied artifacts go: s3://bucket/prefix. */
-  readonly artifactsDestination: string;
+  /**
+   * proxied: the server stores artifacts at `destination` (s3://bucket/prefix) and clients
+   * reach them through it; direct: new experiments point clients at `root` themselves.
+   */
+  readonly artifacts: { readonly mode: "proxied"; readonly destination: string } | { readonly mode: "direct"; readonly root: string };
   readonly s3?: S3Access;
   readonly admin: Account;
   /** The lab's shared researcher account, created through the auth API after start. */
@@ -92,7 +95,7 @@ export function renderServerEnv(spec: ServerLaunchSpec): string {
   const paths = serverFilePaths(spec.layout);
   const variables: [string, string][] = [
     ["MLFLOW_BACKEND_STORE_URI", spec.backendStoreUri],
-    ["MLFLOW_ARTIFACTS_DESTINATION", spec.artifactsDestination],
+    spec.artifacts.mode === "proxied" ? ["MLFLOW_ARTIFACTS_DESTINATION", spec.artifacts.destination] : ["MLFLOW_DEFAULT_ARTIFACT_ROOT", spec.artifacts.root],
     ["MLFLOW_AUTH_CONFIG_PATH", paths.authIni],
     ["MLFLOW_FLASK_SERVER_SECRET_KEY", spec.flaskSecretKey],
     ["MLFLOW_SQLALCHEMYSTORE_POOL_SIZE", String(spec.sqlalchemyPoolSize)],
@@ -144,7 +147,7 @@ export function renderLaunchScript(spec: ServerLaunchSpec): string {
     `  --port ${spec.port} \\`,
     `  --workers ${spec.workers} \\`,
     `  --allowed-hosts ${quoteForBash(spec.allowedHosts.join(","))} \\`,
-    "  --serve-artifacts",
+    spec.artifacts.mode === "proxied" ? "  --serve-artifacts" : "  --no-serve-artifacts",
     "",
   ].join("\n");
 }

@@ -5,7 +5,7 @@
 export const MLFLOW_VERSION = "3.17.2";
 export const MLFLOW_MINIMUM_VERSION = "3.11.0";
 export const PSYCOPG2_VERSION = "2.9.13";
-export const BOTO3_VERSION = "1.44.5";
+export const BOTO3_VERSION = "1.44.8";
 export const POSTGRES_MAJOR_VERSION = 15;
 
 /** Parses "3.18.0" / "3.11" into comparable numbers; undefined for anything else. */
@@ -25,3 +25,6 @@ export function isVersionAtLeast(version: string, minimum: string): boolean {
   }
   return true;
 }
+
+/** S3-compatible server of the local lab (Apache-2.0), built with `go install`. */
+export const VERSITYGW_MODULE = "github.com/versity/versitygw/cmd/versitygw@v1.8.0";

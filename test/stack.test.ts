@@ -226,6 +226,10 @@ describe("ArtifactStore", () => {
       "ocean-lab-artifacts-server-credential",
       "ocean-lab-artifacts-researcher-credential",
     ]);
+    const userData = plain(named(evaluation, "ocean-lab-server-vm").inputs.userData) as string;
+    expect(userData).toContain("export MLFLOW_DEFAULT_ARTIFACT_ROOT='s3://mlflow-ocean-lab/artifacts'");
+    expect(userData).toContain("--no-serve-artifacts");
+    expect(userData).not.toContain("MLFLOW_ARTIFACTS_DESTINATION");
     const values = await unwrap<LabValues>(evaluation.outputs.labValues);
     expect(values.artifacts).toEqual({
       mode: "direct",

@@ -9,7 +9,7 @@ export function vmLaunchSpec(): ServerLaunchSpec {
     allowedHosts: ["mlflow.ocean-lab.example.org", "mlflow.ocean-lab.example.org:443"],
     backendStoreUri: "postgresql://mlflow_ocean_lab:dbpassFIXTURE@127.0.0.1:5432/mlflow_ocean_lab",
     authDatabaseUri: "postgresql://mlflow_ocean_lab:dbpassFIXTURE@127.0.0.1:5432/mlflow_ocean_lab_auth",
-    artifactsDestination: "s3://mlflow-ocean-lab/artifacts",
+    artifacts: { mode: "proxied", destination: "s3://mlflow-ocean-lab/artifacts" },
     s3: { endpointUrl: "https://object-arbutus.example.org", accessKeyId: "s3accessFIXTURE", secretAccessKey: "s3secretFIXTURE", region: "us-east-1" },
     admin: { username: "admin", password: "adminpassFIXTURE" },
     researcher: { username: "ocean-lab", password: "researcherpassFIXTURE" },
