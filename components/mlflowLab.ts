@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { envSecretName, labValuesFor } from "../config/labValues";
 import type { LabConfig } from "../config/schema";
 import type { VmTls } from "../templates/cloudInit";
 import { mlflowEnvironment } from "../templates/environment";
@@ -18,10 +19,6 @@ export interface MlflowLabArgs {
 }
 
 export const ADMIN_USERNAME = "admin";
-
-export function envSecretName(lab: string): string {
-  return `mlflow-${lab}-env`;
-}
 
 /** One research lab's MLflow platform: artifacts, database, server, Run:ai project, and LabValues. */
 export class MlflowLab extends pulumi.ComponentResource {
@@ -117,36 +114,15 @@ export class MlflowLab extends pulumi.ComponentResource {
     const researcherCredential = artifacts.researcherCredential;
     this.labValues = pulumi.secret(
       pulumi
-        .all([
-          researcherPassword,
-          labCa ? labCa.caCertPem : undefined,
-          artifacts.bucketName,
-          researcherCredential?.accessKeyId,
-          researcherCredential?.secretAccessKey,
-        ])
-        .apply(([researcher, caCertPem, bucket, accessKeyId, secretAccessKey]): LabValues => ({
-          lab: config.lab,
-          trackingUri: server.trackingUrl,
-          tracking: { username: config.lab, password: researcher },
-          ...(caCertPem !== undefined ? { tls: { caCertPem } } : {}),
-          ...(config.experimentName !== undefined ? { experimentName: config.experimentName } : {}),
-          artifacts:
-            direct && accessKeyId !== undefined && secretAccessKey !== undefined
-              ? { mode: "direct", s3EndpointUrl: config.objectStore.s3EndpointUrl, bucket, accessKeyId, secretAccessKey, region: config.objectStore.region }
-              : { mode: "proxied" },
-          runai: {
-            project: config.runai.project,
-            ...(config.runai.kubeContext !== undefined ? { kubeContext: config.runai.kubeContext } : {}),
-            repositoryUri: config.runai.repositoryUri,
-            envSecretName: envSecretName(config.lab),
-            gpus: config.runai.gpus,
-            cpu: config.runai.cpu,
-            memory: config.runai.memory,
-            interactive: config.runai.interactive,
-          },
-          slurm: { ...config.slurm, modules: [...config.slurm.modules], extraEnvironment: { ...config.slurm.extraEnvironment } },
-          ...(config.offline ? { offline: { ...config.offline } } : {}),
-        })),
+        .all([researcherPassword, labCa?.caCertPem, artifacts.bucketName, researcherCredential?.accessKeyId, researcherCredential?.secretAccessKey])
+        .apply(([researcher, caCertPem, bucket, accessKeyId, secretAccessKey]) =>
+          labValuesFor(config, {
+            trackingUri: server.trackingUrl,
+            researcherPassword: researcher,
+            ...(caCertPem !== undefined ? { caCertPem } : {}),
+            ...(accessKeyId !== undefined && secretAccessKey !== undefined ? { directArtifacts: { bucket, accessKeyId, secretAccessKey } } : {}),
+          }),
+        ),
     );
 
     const runai = new RunaiProject(

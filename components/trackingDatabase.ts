@@ -1,6 +1,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { postgresUri } from "../templates/database";
 
 export type TrackingDatabaseMode =
   | { readonly mode: "vm" }
@@ -38,9 +39,9 @@ export class TrackingDatabase extends pulumi.ComponentResource {
   readonly trackingDatabaseName: string;
   readonly authDatabaseName: string;
   readonly password: pulumi.Output<string>;
-  /** postgresql:// URI of the tracking store; secret. */
+  /** SQLAlchemy URI of the tracking store; secret. */
   readonly backendStoreUri: pulumi.Output<string>;
-  /** postgresql:// URI of the auth app's database; secret. */
+  /** SQLAlchemy URI of the auth app's database; secret. */
   readonly authDatabaseUri: pulumi.Output<string>;
 
   constructor(name: string, args: TrackingDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -56,9 +57,9 @@ export class TrackingDatabase extends pulumi.ComponentResource {
     const database = args.database;
     const host = database.mode === "existing" ? database.host : VM_DATABASE_HOST;
     const port = database.mode === "existing" ? database.port : VM_DATABASE_PORT;
-    const query = database.mode === "existing" ? `?sslmode=${database.sslMode}` : "";
+    const sslMode = database.mode === "existing" ? database.sslMode : undefined;
     const uri = (db: string) =>
-      pulumi.secret(pulumi.interpolate`postgresql://${this.roleName}:${this.password}@${host}:${port}/${db}${query}`);
+      pulumi.secret(this.password.apply((password) => postgresUri({ role: this.roleName, password, host, port, database: db, sslMode })));
     this.backendStoreUri = uri(this.trackingDatabaseName);
     this.authDatabaseUri = uri(this.authDatabaseName);
 

@@ -2,7 +2,10 @@
 import { parseArgs } from "node:util";
 import * as fs from "node:fs";
 import { formatPlan, planStack } from "./plan";
+import * as path from "node:path";
 import { UsageError } from "./errors";
+import { LocalLab } from "./localLab";
+import { StepError } from "./processes";
 import { renderToDirectory } from "./render";
 import { ValidationError } from "../templates/validation";
 
@@ -12,9 +15,13 @@ const USAGE = `Usage:
             pulumi stack output --json --show-secrets
   mlflow-lab plan --stack NAME [--json]         the resources of stacks/Pulumi.NAME.yaml,
                                                 evaluated offline (no cloud, no Pulumi CLI)
+  mlflow-lab local up|down|status [--name N] [--artifact-mode proxied|direct]
+                                                the local lab: Postgres, S3 and MLflow on
+                                                loopback, its bundle in out/N (default: local)
 `;
 
-type Command = (argv: string[]) => Promise<void> | void;
+/** A command returns its exit code, or nothing for 0. */
+type Command = (argv: string[]) => Promise<number | void> | number | void;
 
 const commands: Record<string, Command> = {
   render(argv) {
@@ -30,6 +37,7 @@ const commands: Record<string, Command> = {
       console.log(`wrote ${file} (mode ${mode})`);
     }
   },
+  local,
   async plan(argv) {
     const { values } = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean", default: false } }, strict: true });
     if (values.stack === undefined) throw new UsageError("plan needs --stack NAME (stacks/Pulumi.NAME.yaml)");
@@ -37,6 +45,37 @@ const commands: Record<string, Command> = {
     process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
   },
 };
+
+async function local(argv: string[]): Promise<number | void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { name: { type: "string" }, "artifact-mode": { type: "string" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const [action] = positionals;
+  const mode = values["artifact-mode"];
+  if (mode !== undefined && mode !== "proxied" && mode !== "direct") throw new UsageError(`--artifact-mode must be proxied or direct, not ${JSON.stringify(mode)}`);
+  const lab = new LocalLab({ name: values.name, artifactMode: mode });
+  switch (action) {
+    case "up": {
+      const summary = await lab.up();
+      const runId = lab.runSample();
+      console.log("");
+      console.log(`Tracking URL: ${summary.trackingUri}`);
+      console.log(`Admin login:  ${summary.adminUsername} (password in ${path.relative(process.cwd(), summary.adminPasswordFile)}, mode 0600)`);
+      console.log(`Researchers:  source ${path.relative(process.cwd(), summary.bundleDir)}/mlflow_env.sh`);
+      console.log(`Sample run:   ${runId}`);
+      return;
+    }
+    case "down":
+      return lab.down();
+    case "status":
+      return (await lab.status()) ? 0 : 3;
+    default:
+      throw new UsageError("local needs up, down or status");
+  }
+}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -50,12 +89,15 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    await command(rest);
-    return 0;
+    return (await command(rest)) ?? 0;
   } catch (error) {
     if (error instanceof ValidationError) {
       const consequence = name === "plan" ? "No resource would be created." : "Nothing was written.";
       process.stderr.write(`mlflow-lab ${name}: ${error.message}\n${consequence}\n`);
+      return 1;
+    }
+    if (error instanceof StepError) {
+      process.stderr.write(`mlflow-lab ${name}: ${error.message}\n`);
       return 1;
     }
     if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {

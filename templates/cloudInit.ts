@@ -109,7 +109,7 @@ fi
 
 log "installing MLflow $MLFLOW_VERSION"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet "mlflow==$MLFLOW_VERSION" "psycopg2-binary==${PSYCOPG2_VERSION}" "boto3==${BOTO3_VERSION}"
+"$VENV/bin/pip" install --quiet "mlflow[auth]==$MLFLOW_VERSION" "psycopg2-binary==${PSYCOPG2_VERSION}" "boto3==${BOTO3_VERSION}"
 
 if [ "$TLS_MODE" = acme-dns ]; then
   log "requesting a certificate by DNS-01"

@@ -17,3 +17,23 @@ export function renderDatabaseSetupSql(): string {
     "",
   ].join("\n");
 }
+
+export interface PostgresAddress {
+  readonly role: string;
+  readonly password: string;
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  /** libpq sslmode; omitted on loopback. */
+  readonly sslMode?: string;
+}
+
+/**
+ * SQLAlchemy URI of a Postgres database. The driver is named: SQLAlchemy 2.1 otherwise picks
+ * psycopg 3, which the server does not install.
+ */
+export function postgresUri(address: PostgresAddress): string {
+  const credentials = `${encodeURIComponent(address.role)}:${encodeURIComponent(address.password)}`;
+  const query = address.sslMode !== undefined ? `?sslmode=${encodeURIComponent(address.sslMode)}` : "";
+  return `postgresql+psycopg2://${credentials}@${address.host}:${address.port}/${encodeURIComponent(address.database)}${query}`;
+}

@@ -179,7 +179,7 @@ describe("TrackingDatabase", () => {
     expect(ofType(evaluation, "openstack:compute/volumeAttach:VolumeAttach")).toEqual([]);
     const userData = plain(named(evaluation, "ocean-lab-server-vm").inputs.userData) as string;
     expect((yaml.load(userData) as { packages: string[] }).packages).not.toContain("postgresql");
-    expect(userData).toContain("postgresql://mlflow_ocean_lab:fakeoceanlabdatabasepassword@pg.example.org:5432/mlflow_ocean_lab?sslmode=require");
+    expect(userData).toContain("postgresql+psycopg2://mlflow_ocean_lab:fakeoceanlabdatabasepassword@pg.example.org:5432/mlflow_ocean_lab?sslmode=require");
     expect(userData).not.toContain("DATA_DEVICE='");
     const bootstrap = (yaml.load(userData) as { write_files: { path: string; content: string }[] }).write_files.find((f) => f.path.endsWith("mlflow-bootstrap"));
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-")), "mlflow-bootstrap");
