@@ -1,0 +1,101 @@
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { databaseRole, type LocalLab, type LocalLabSummary } from "../../scripts/localLab";
+import { renderServerFiles } from "../../templates/server";
+import { lastJsonLine, PYTHON, pythonWithBundleEnv, quietLab, runOrThrow, E2E_DIR } from "./labHarness";
+
+interface LoggedRun {
+  run_id: string;
+  experiment_id: string;
+  artifact_uri: string;
+  sha256: string;
+  size: number;
+}
+
+let lab: LocalLab;
+let summary: LocalLabSummary;
+let logged: LoggedRun;
+
+function request(port: number, pathname: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port, path: pathname, headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.sh", () => {
+  beforeAll(async () => {
+    lab = quietLab("e2e-proxied", "proxied");
+    summary = await lab.up();
+    logged = lastJsonLine<LoggedRun>(pythonWithBundleEnv(summary.bundleDir, "log_run.py"));
+  }, 600_000);
+
+  afterAll(async () => {
+    await lab?.down();
+  }, 120_000);
+
+  it("gives researchers no bucket keys", () => {
+    const env = fs.readFileSync(path.join(summary.bundleDir, "mlflow_env.sh"), "utf8");
+    expect(env).not.toMatch(/AWS_|MLFLOW_S3_ENDPOINT_URL/);
+    expect(env).toContain("export MLFLOW_TRACKING_URI=");
+    expect(logged.artifact_uri).toMatch(/^mlflow-artifacts:\//);
+  });
+
+  it("stores params and all 1,000 metric points in Postgres", () => {
+    const state = lab.state();
+    const role = databaseRole(lab.name);
+    const sql = `SELECT (SELECT count(*) FROM metrics WHERE run_uuid = '${logged.run_id}'), (SELECT value FROM params WHERE run_uuid = '${logged.run_id}' AND key = 'note')`;
+    const output = runOrThrow("psql", ["-h", "127.0.0.1", "-p", String(state.ports.postgres), "-U", role, "-d", role, "-A", "-t", "-F", "|", "-c", sql], {
+      PATH: process.env.PATH ?? "",
+      PGPASSWORD: state.secrets.dbPassword,
+    });
+    expect(output.trim()).toBe("1000|it's $HOME `x`");
+  });
+
+  it("puts the 20 MiB artifact in the bucket, byte for byte", () => {
+    const found = lastJsonLine<Record<string, { size: number; sha256: string }>>(
+      runOrThrow(PYTHON, [path.join(E2E_DIR, "find_object.py"), "mlflow-e2e-proxied", `artifacts/${logged.experiment_id}/${logged.run_id}/`], {
+        ...lab.s3Environment(lab.state()),
+        PATH: process.env.PATH ?? "",
+      }),
+    );
+    expect(found).toEqual({ [`artifacts/${logged.experiment_id}/${logged.run_id}/artifacts/weights.bin`]: { size: logged.size, sha256: logged.sha256 } });
+  });
+
+  it("answers 401 without credentials and to MLflow's stock admin password", async () => {
+    const port = lab.state().ports.mlflow;
+    const api = "/api/2.0/mlflow/experiments/search?max_results=1";
+    const host = { Host: `127.0.0.1:${port}` };
+    expect(await request(port, api, host)).toBe(401);
+    expect(await request(port, api, { ...host, Authorization: basic("admin", "password1234") })).toBe(401);
+    const adminPassword = fs.readFileSync(summary.adminPasswordFile, "utf8").trim();
+    expect(adminPassword).not.toBe("password1234");
+    expect(await request(port, api, { ...host, Authorization: basic("admin", adminPassword) })).toBe(200);
+  });
+
+  it("refuses a Host header that is not the lab's", async () => {
+    const port = lab.state().ports.mlflow;
+    const adminPassword = fs.readFileSync(summary.adminPasswordFile, "utf8").trim();
+    const status = await request(port, "/api/2.0/mlflow/experiments/search?max_results=1", { Host: "evil.example.org", Authorization: basic("admin", adminPassword) });
+    expect(status).toBe(403);
+  });
+
+  it("runs the server from the launch renderer the VM's cloud-init uses, files and modes alike", () => {
+    const state = lab.state();
+    const files = renderServerFiles(lab.launchSpec(state, lab.labConfig(state)));
+    expect(files.map((file) => path.basename(file.path))).toEqual(["server.env", "basic_auth.ini", "mlflow-server", "mlflow-migrate", "mlflow-create-researcher"]);
+    for (const file of files) {
+      expect(fs.readFileSync(file.path, "utf8"), file.path).toBe(file.content);
+      expect(fs.statSync(file.path).mode & 0o777, file.path).toBe(file.mode);
+    }
+    expect(fs.readFileSync(files[2].path, "utf8")).toContain(`--allowed-hosts '127.0.0.1:${state.ports.mlflow},localhost:${state.ports.mlflow}'`);
+  });
+});
