@@ -133,14 +133,14 @@ export function renderBasicAuthIni(spec: ServerLaunchSpec): string {
   ].join("\n");
 }
 
+/** Every server script starts alike: strict bash, then the server's environment. */
+function scriptPrologue(spec: ServerLaunchSpec, purpose: string): string[] {
+  return ["#!/usr/bin/env bash", `# ${purpose}`, "set -euo pipefail", "# shellcheck source=/dev/null", `source ${quoteForBash(serverFilePaths(spec.layout).envFile)}`];
+}
+
 export function renderLaunchScript(spec: ServerLaunchSpec): string {
-  const paths = serverFilePaths(spec.layout);
   return [
-    "#!/usr/bin/env bash",
-    `# Starts the MLflow tracking server of lab ${spec.lab}: same flags on the VM and in the local lab.`,
-    "set -euo pipefail",
-    "# shellcheck source=/dev/null",
-    `source ${quoteForBash(paths.envFile)}`,
+    ...scriptPrologue(spec, `Starts the MLflow tracking server of lab ${spec.lab}: same flags on the VM and in the local lab.`),
     `exec ${quoteForBash(`${spec.layout.venvDir}/bin/mlflow`)} server \\`,
     "  --app-name basic-auth \\",
     `  --host ${quoteForBash(spec.host)} \\`,
@@ -154,13 +154,8 @@ export function renderLaunchScript(spec: ServerLaunchSpec): string {
 
 /** Runs the schema migrations once, before the server starts; URIs stay out of `ps`. */
 export function renderMigrateScript(spec: ServerLaunchSpec): string {
-  const paths = serverFilePaths(spec.layout);
   return [
-    "#!/usr/bin/env bash",
-    `# Upgrades the tracking and auth databases of lab ${spec.lab}. Not transactional: back up first.`,
-    "set -euo pipefail",
-    "# shellcheck source=/dev/null",
-    `source ${quoteForBash(paths.envFile)}`,
+    ...scriptPrologue(spec, `Upgrades the tracking and auth databases of lab ${spec.lab}. Not transactional: back up first.`),
     `${quoteForBash(`${spec.layout.venvDir}/bin/python`)} - <<'PYTHON'`,
     "import configparser, os",
     "from mlflow.db import commands as tracking_db",
@@ -178,13 +173,8 @@ export function renderMigrateScript(spec: ServerLaunchSpec): string {
 
 /** Creates (or re-keys) the lab's shared researcher account through the auth API. */
 export function renderCreateResearcherScript(spec: ServerLaunchSpec): string {
-  const paths = serverFilePaths(spec.layout);
   return [
-    "#!/usr/bin/env bash",
-    `# Creates the researcher account of lab ${spec.lab} once the server answers; safe to run again.`,
-    "set -euo pipefail",
-    "# shellcheck source=/dev/null",
-    `source ${quoteForBash(paths.envFile)}`,
+    ...scriptPrologue(spec, `Creates the researcher account of lab ${spec.lab} once the server answers; safe to run again.`),
     `export MLFLOW_LAB_RESEARCHER_USERNAME=${quoteForBash(spec.researcher.username)}`,
     `export MLFLOW_LAB_RESEARCHER_PASSWORD=${quoteForBash(spec.researcher.password)}`,
     `export MLFLOW_LAB_SERVER_URL=${quoteForBash(`http://${spec.host}:${spec.port}`)}`,
