@@ -3,6 +3,7 @@ import { parseArgs } from "node:util";
 import * as fs from "node:fs";
 import { formatPlan, planStack } from "./plan";
 import * as path from "node:path";
+import { runDoctor } from "./doctor";
 import { UsageError } from "./errors";
 import { LocalLab } from "./localLab";
 import { StepError } from "./processes";
@@ -18,6 +19,8 @@ const USAGE = `Usage:
   mlflow-lab local up|down|status [--name N] [--artifact-mode proxied|direct]
                                                 the local lab: Postgres, S3 and MLflow on
                                                 loopback, its bundle in out/N (default: local)
+  mlflow-lab doctor [--env FILE] [--python PATH]  check a researcher environment (default
+                                                ./mlflow_env.sh with python3); exit 0 when all pass
 `;
 
 /** A command returns its exit code, or nothing for 0. */
@@ -38,6 +41,10 @@ const commands: Record<string, Command> = {
     }
   },
   local,
+  doctor(argv) {
+    const { values } = parseArgs({ args: argv, options: { env: { type: "string", default: "mlflow_env.sh" }, python: { type: "string", default: "python3" } }, strict: true });
+    return runDoctor(values.env, values.python);
+  },
   async plan(argv) {
     const { values } = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean", default: false } }, strict: true });
     if (values.stack === undefined) throw new UsageError("plan needs --stack NAME (stacks/Pulumi.NAME.yaml)");

@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseRole, type LocalLab, type LocalLabSummary } from "../../scripts/localLab";
 import { renderServerFiles } from "../../templates/server";
+import { doctor } from "./doctor";
 import { lastJsonLine, PYTHON, pythonWithBundleEnv, quietLab, runOrThrow, E2E_DIR } from "./labHarness";
 
 interface LoggedRun {
@@ -97,5 +98,12 @@ describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.
       expect(fs.statSync(file.path).mode & 0o777, file.path).toBe(file.mode);
     }
     expect(fs.readFileSync(files[2].path, "utf8")).toContain(`--allowed-hosts '127.0.0.1:${state.ports.mlflow},localhost:${state.ports.mlflow}'`);
+  });
+
+  it("passes mlflow-lab doctor, with the bucket check skipped in proxied mode", () => {
+    const result = doctor(path.join(summary.bundleDir, "mlflow_env.sh"));
+    expect(result.output).toContain("skip  bucket: proxied artifacts: researchers hold no bucket keys");
+    expect(result.output).toContain("ok    version: client 3.17.2, server 3.17.2");
+    expect(result.status).toBe(0);
   });
 });
