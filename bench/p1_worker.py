@@ -1,0 +1,57 @@
+"""One P1 client process: sends log_batch calls of 100 metrics until its deadline.
+
+http: the REST call MLflow's client makes (POST /api/2.0/mlflow/runs/log-batch), basic auth
+from MLFLOW_TRACKING_USERNAME/PASSWORD when set. store: MLflow's SqlAlchemyStore in-process on
+the database URI in BENCH_STORE_URI (no HTTP at all). Prints one JSON line of its figures.
+"""
+import json
+import os
+import sys
+import time
+
+mode, target, run_id, worker, start_at, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+METRICS_PER_BATCH = 100
+
+if mode == "http":
+    import requests
+
+    session = requests.Session()
+    if os.environ.get("MLFLOW_TRACKING_USERNAME"):
+        session.auth = (os.environ["MLFLOW_TRACKING_USERNAME"], os.environ["MLFLOW_TRACKING_PASSWORD"])
+    url = target.rstrip("/") + "/api/2.0/mlflow/runs/log-batch"
+
+    def send(batch, step):
+        body = {"run_id": run_id, "metrics": [{"key": key, "value": value, "timestamp": stamp, "step": step} for key, value, stamp in batch]}
+        response = session.post(url, json=body, timeout=60)
+        return response.status_code == 200
+else:
+    from mlflow.entities import Metric
+    from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
+
+    store = SqlAlchemyStore(os.environ["BENCH_STORE_URI"], "/tmp/mlflow-lab-bench-artifacts")
+
+    def send(batch, step):
+        store.log_batch(run_id, metrics=[Metric(key, value, stamp, step) for key, value, stamp in batch], params=[], tags=[])
+        return True
+
+keys = ["w%d_m%d" % (worker, j) for j in range(METRICS_PER_BATCH)]
+ok = failed = 0
+latencies = []
+time.sleep(max(0.0, start_at - time.time()))
+deadline = start_at + seconds
+step = 0
+while time.time() < deadline:
+    stamp = int(time.time() * 1000)
+    batch = [(key, float(step) + j / 1000.0, stamp) for j, key in enumerate(keys)]
+    began = time.perf_counter()
+    try:
+        success = send(batch, step)
+    except Exception:  # a refused or broken request is a failed request, whatever its kind
+        success = False
+    latencies.append(time.perf_counter() - began)
+    if success:
+        ok += 1
+    else:
+        failed += 1
+    step += 1
+print(json.dumps({"ok": ok, "failed": failed, "latencies": latencies, "elapsed": time.time() - start_at}))

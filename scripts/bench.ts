@@ -1,0 +1,203 @@
+/**
+ * `npm run bench [-- --quick|--smoke]`: P1 tracking writes (the lab server vs the sqlite
+ * baseline vs MLflow's store in-process), P2 artifact throughput (direct and proxied vs raw
+ * boto3), P3 program evaluation time. Every ratio is measured in this one run, on loopback.
+ * Writes bench/results.json (bench/results.smoke.json for --smoke) and prints a table.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { performance } from "node:perf_hooks";
+import { postgresUri } from "../templates/database";
+import { quoteForBash } from "../templates/shell";
+import { evaluateProgram } from "./mockRuntime";
+import { databaseRole, LocalLab, REPO_ROOT } from "./localLab";
+import { freePort, isAlive, run, startDetached, stopGroup, waitFor } from "./processes";
+import { readStackConfig } from "./stackConfig";
+
+const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
+const BENCH = path.join(REPO_ROOT, "bench");
+
+interface Profile {
+  readonly name: "full" | "quick" | "smoke";
+  readonly seconds: number;
+  readonly ks: readonly number[];
+  readonly artifactMiB: number;
+  readonly labCounts: readonly number[];
+}
+
+const PROFILES: Record<Profile["name"], Profile> = {
+  full: { name: "full", seconds: 20, ks: [1, 8, 32], artifactMiB: 256, labCounts: [1, 10, 50] },
+  quick: { name: "quick", seconds: 4, ks: [1, 8, 32], artifactMiB: 64, labCounts: [1, 10, 50] },
+  smoke: { name: "smoke", seconds: 1, ks: [1, 2], artifactMiB: 1, labCounts: [1, 2] },
+};
+
+interface P1Figures {
+  target: string;
+  k: number;
+  batchesPerSecond: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  failed: number;
+  rows: number;
+  expectedRows: number;
+  lostRows: number;
+}
+
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+function python(what: string, args: string[], env: Record<string, string>): string {
+  return run(what, PYTHON, args, { env: { ...process.env, ...env } });
+}
+
+function lastJson<T>(output: string): T {
+  const lines = output.trim().split("\n");
+  return JSON.parse(lines[lines.length - 1]) as T;
+}
+
+/** The seeds' setup: `mlflow server` with a sqlite store and local artifacts, default flags. */
+async function startBaseline(): Promise<{ uri: string; dbPath: string; stop: () => Promise<void> }> {
+  const dir = path.join(REPO_ROOT, ".lab", "bench-baseline");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const dbPath = path.join(dir, "mlflow.db");
+  const pid = startDetached(path.join(REPO_ROOT, ".venv", "bin", "mlflow"), ["server", "--backend-store-uri", `sqlite:///${dbPath}`, "--default-artifact-root", path.join(dir, "artifacts"), "--port", String(port)], path.join(dir, "mlflow.log"));
+  const uri = `http://127.0.0.1:${port}`;
+  await waitFor("baseline mlflow", async () => {
+    try {
+      return (await fetch(`${uri}/health`)).ok;
+    } catch {
+      return false;
+    }
+  }, 120_000, () => !isAlive(pid));
+  return { uri, dbPath, stop: () => stopGroup(pid) };
+}
+
+async function measureP1(profile: Profile, lab: LocalLab, baseline: { uri: string; dbPath: string }) {
+  const state = lab.state();
+  const role = databaseRole(lab.name);
+  const storeUri = postgresUri({ role, password: state.secrets.dbPassword, host: "127.0.0.1", port: state.ports.postgres, database: role });
+  const pgDsn = `host=127.0.0.1 port=${state.ports.postgres} dbname=${role} user=${role} password=${state.secrets.dbPassword}`;
+  const results: Record<string, Record<string, unknown>> = {};
+  for (const k of profile.ks) {
+    const targets: { name: string; mode: string; uri?: string; db: Record<string, string>; env: Record<string, string> }[] = [
+      { name: "lab", mode: "http", uri: `http://127.0.0.1:${state.ports.mlflow}`, db: { kind: "postgres" }, env: { MLFLOW_TRACKING_USERNAME: lab.name, MLFLOW_TRACKING_PASSWORD: state.secrets.researcherPassword, BENCH_PG_DSN: pgDsn } },
+      { name: "baseline", mode: "http", uri: baseline.uri, db: { kind: "sqlite", path: baseline.dbPath }, env: {} },
+      { name: "ceiling", mode: "store", db: { kind: "postgres" }, env: { BENCH_STORE_URI: storeUri, BENCH_PG_DSN: pgDsn } },
+    ];
+    const figures: Record<string, P1Figures> = {};
+    for (const target of targets) {
+      log(`P1 K=${k} ${target.name}: ${profile.seconds} s of log_batch(100 metrics)`);
+      const spec = { name: target.name, mode: target.mode, uri: target.uri, db: target.db, k, seconds: profile.seconds };
+      figures[target.name] = lastJson<P1Figures>(python(`P1 ${target.name}`, [path.join(BENCH, "p1.py"), JSON.stringify(spec)], target.env));
+    }
+    results[`k${k}`] = {
+      ...figures,
+      ratioVsBaseline: figures.lab.batchesPerSecond / Math.max(figures.baseline.batchesPerSecond, 1e-9),
+      ratioVsCeiling: figures.lab.batchesPerSecond / Math.max(figures.ceiling.batchesPerSecond, 1e-9),
+      failed: figures.lab.failed,
+      lostRows: figures.lab.lostRows,
+    };
+  }
+  return results;
+}
+
+function measureP2(profile: Profile, lab: LocalLab): { rawMBps: number; mlflowMBps: number; ratio: number } {
+  const state = lab.state();
+  const config = lab.labConfig(state);
+  log(`P2 ${config.objectStore.artifactMode}: ${profile.artifactMiB} MiB through mlflow_env.sh vs raw boto3`);
+  const script = [
+    "set -euo pipefail",
+    `source ${quoteForBash(path.join(lab.bundleDir, "mlflow_env.sh"))}`,
+    `exec ${[PYTHON, path.join(BENCH, "p2.py"), String(profile.artifactMiB), config.objectStore.bucketName, "bench-raw"].map(quoteForBash).join(" ")}`,
+  ].join("; ");
+  const result = spawnSync("bash", ["-c", script], {
+    encoding: "utf8",
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      BENCH_RAW_ENDPOINT: `http://127.0.0.1:${state.ports.s3}`,
+      BENCH_RAW_ACCESS_KEY: state.secrets.s3AccessKey,
+      BENCH_RAW_SECRET_KEY: state.secrets.s3SecretKey,
+    },
+  });
+  if (result.status !== 0) throw new Error(`P2 failed: ${result.stderr}`);
+  return lastJson(result.stdout);
+}
+
+async function measureP3(profile: Profile) {
+  const { config } = readStackConfig("example");
+  const evaluateLab = (lab: string) =>
+    evaluateProgram({ stack: lab, config: { ...config, "mlflow-lab:lab": lab, "mlflow-lab:runaiProject": lab }, computed: "fake" });
+  await evaluateLab("warm-up"); // module loading is paid once, not per lab
+  const perLab: Record<string, number> = {};
+  for (const count of profile.labCounts) {
+    log(`P3 evaluating ${count} lab stack(s) under the mock runtime`);
+    const began = performance.now();
+    for (let i = 0; i < count; i++) await evaluateLab(`lab-${count}-${i}`);
+    perLab[`n${count}`] = (performance.now() - began) / count;
+  }
+  const first = profile.labCounts[0];
+  const last = profile.labCounts[profile.labCounts.length - 1];
+  return { msPerLab: perLab, [`perLabRatio${last}to${first}`]: perLab[`n${last}`] / perLab[`n${first}`] };
+}
+
+function printTable(results: { p1: Record<string, Record<string, unknown>>; p2: Record<string, unknown>; p3: Record<string, unknown> }) {
+  const fmt = (n: unknown) => (typeof n === "number" ? (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2)) : String(n));
+  console.log("\nP1 tracking writes (log_batch of 100 metrics)");
+  console.log("K   target    batches/s   p50 ms   p99 ms   failed   lost rows");
+  for (const [k, row] of Object.entries(results.p1)) {
+    for (const target of ["lab", "baseline", "ceiling"]) {
+      const f = row[target] as P1Figures;
+      console.log(`${k.slice(1).padEnd(3)} ${target.padEnd(9)} ${fmt(f.batchesPerSecond).padStart(9)} ${fmt(f.p50Ms).padStart(8)} ${fmt(f.p99Ms).padStart(8)} ${String(f.failed).padStart(8)} ${String(f.lostRows).padStart(11)}`);
+    }
+    console.log(`    lab/baseline ${fmt(row.ratioVsBaseline)}   lab/ceiling ${fmt(row.ratioVsCeiling)}`);
+  }
+  console.log("\nP2 artifacts");
+  for (const mode of ["direct", "proxied"]) {
+    const f = results.p2[mode] as { rawMBps: number; mlflowMBps: number; ratio: number };
+    console.log(`${mode.padEnd(8)} mlflow ${fmt(f.mlflowMBps)} MB/s   raw boto3 ${fmt(f.rawMBps)} MB/s   ratio ${fmt(f.ratio)}`);
+  }
+  console.log("\nP3 program evaluation (mock runtime)");
+  console.log(JSON.stringify(results.p3));
+}
+
+async function main() {
+  const profileName = process.argv.includes("--smoke") ? "smoke" : process.argv.includes("--quick") ? "quick" : "full";
+  const profile = PROFILES[profileName];
+  log(`profile ${profile.name}: ${profile.seconds} s per P1 point, K = ${profile.ks.join(", ")}, ${profile.artifactMiB} MiB artifacts`);
+  const proxiedLab = new LocalLab({ name: "bench", artifactMode: "proxied", log });
+  const directLab = new LocalLab({ name: "bench-direct", artifactMode: "direct", log });
+  let baseline: Awaited<ReturnType<typeof startBaseline>> | undefined;
+  try {
+    await proxiedLab.up();
+    await directLab.up();
+    baseline = await startBaseline();
+    const p1 = await measureP1(profile, proxiedLab, baseline);
+    const direct = measureP2(profile, directLab);
+    const proxied = measureP2(profile, proxiedLab);
+    const p3 = await measureP3(profile);
+    const results = {
+      profile: profile.name,
+      measuredAt: new Date().toISOString(),
+      machine: { cpus: (await import("node:os")).cpus().length },
+      p1,
+      p2: { direct, proxied, directRatio: direct.ratio, proxiedRatio: proxied.ratio },
+      p3,
+    };
+    const file = path.join(BENCH, profile.name === "smoke" ? "results.smoke.json" : "results.json");
+    fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    printTable(results);
+    log(`wrote ${path.relative(process.cwd(), file)}`);
+  } finally {
+    await baseline?.stop();
+    await directLab.down();
+    await proxiedLab.down();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`[bench] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
