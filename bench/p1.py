@@ -65,12 +65,18 @@ def percentile(values, fraction):
 
 
 run_ids = create_runs()
-# Imports take a while with K processes on 2 cores: everyone starts together after them.
-start_at = time.time() + 3 + 0.25 * k
 workers = [
-    subprocess.Popen([sys.executable, os.path.join(here, "p1_worker.py"), spec["mode"], spec.get("uri", ""), run_id, str(i), repr(start_at), str(seconds)], stdout=subprocess.PIPE, text=True)
+    subprocess.Popen([sys.executable, os.path.join(here, "p1_worker.py"), spec["mode"], spec.get("uri", ""), run_id, str(i), str(seconds)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     for i, run_id in enumerate(run_ids)
 ]
+# Imports take seconds with K processes on 2 cores: the clock starts once every worker is ready.
+for worker in workers:
+    if worker.stdout.readline().strip() != "ready":
+        raise SystemExit("a P1 worker died before it was ready")
+start_at = time.time() + 0.5
+for worker in workers:
+    worker.stdin.write(repr(start_at) + "\n")
+    worker.stdin.flush()
 figures = [json.loads(worker.communicate()[0].strip().splitlines()[-1]) for worker in workers]
 ok = sum(f["ok"] for f in figures)
 failed = sum(f["failed"] for f in figures)

@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-mode, target, run_id, worker, start_at, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]), float(sys.argv[6])
+mode, target, run_id, worker, seconds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5])
 METRICS_PER_BATCH = 100
 
 if mode == "http":
@@ -37,6 +37,9 @@ else:
 keys = ["w%d_m%d" % (worker, j) for j in range(METRICS_PER_BATCH)]
 ok = failed = 0
 latencies = []
+# Barrier: report ready once imports and connections are done, then wait for the common start.
+print("ready", flush=True)
+start_at = float(sys.stdin.readline())
 time.sleep(max(0.0, start_at - time.time()))
 deadline = start_at + seconds
 step = 0

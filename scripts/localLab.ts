@@ -264,15 +264,18 @@ export class LocalLab {
 
   private async startMlflow(state: LabState, config: LabConfig<string>): Promise<void> {
     const spec = this.launchSpec(state, config);
+    let changed = false;
     for (const file of renderServerFiles(spec)) {
       fs.mkdirSync(path.dirname(file.path), { recursive: true, mode: 0o700 });
+      changed ||= !fs.existsSync(file.path) || fs.readFileSync(file.path, "utf8") !== file.content;
       fs.writeFileSync(file.path, file.content, { mode: file.mode });
       fs.chmodSync(file.path, file.mode);
     }
     const paths = serverFilePaths(spec.layout);
     const healthy = () => healthAnswers(state.ports.mlflow);
     const ours = isAlive(state.pids.mlflow);
-    if (ours && (await healthy())) {
+    if (ours && changed) this.step("mlflow", "launch files changed: restarting");
+    if (ours && !changed && (await healthy())) {
       this.step("mlflow", `running on ${this.trackingUri(state)} (pid ${state.pids.mlflow})`);
     } else {
       if (ours && state.pids.mlflow !== undefined) await stopGroup(state.pids.mlflow);

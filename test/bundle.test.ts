@@ -38,13 +38,15 @@ function writeToTemp(files: BundleFile[]): string {
 }
 
 describe("mlflow_env.sh", () => {
-  it("sets exactly the proxied-mode variables: tracking only, no S3 keys", () => {
+  it("sets exactly the proxied-mode variables: tracking and multipart uploads, no S3 keys", () => {
     const values = proxiedLabValues();
     const dir = writeToTemp(renderBundle(values, BUNDLE_DIR));
     expect(sourcedEnvironment(path.join(dir, "mlflow_env.sh"), dir)).toEqual({
       MLFLOW_TRACKING_URI: "https://mlflow.ocean-lab.example.org",
       MLFLOW_TRACKING_USERNAME: "ocean-lab",
       MLFLOW_TRACKING_PASSWORD: "fixture-password-not-real",
+      MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD: "true",
+      MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE: "104857600",
     });
   });
 

@@ -1,0 +1,29 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { REPO_ROOT } from "../../scripts/localLab";
+
+// The benchmark's own code, on tiny K, time and sizes: it must keep running, not be fast here.
+describe("npm run bench -- --smoke", () => {
+  it("measures every target and writes every figure as a number", () => {
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(REPO_ROOT, "scripts", "bench.ts"), "--smoke"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 480_000,
+    });
+    expect(result.stderr).not.toMatch(/\[bench\] .*failed/);
+    expect(result.status).toBe(0);
+    const results = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "bench", "results.smoke.json"), "utf8")) as Record<string, any>;
+    for (const figure of [results.p1.k2.ratioVsBaseline, results.p1.k2.ratioVsCeiling, results.p2.directRatio, results.p2.proxiedRatio, results.p3.perLabRatio2to1]) {
+      expect(typeof figure).toBe("number");
+      expect(Number.isFinite(figure)).toBe(true);
+    }
+    for (const target of ["lab", "baseline", "ceiling"]) {
+      expect(results.p1.k2[target].batchesPerSecond).toBeGreaterThan(0);
+      expect(results.p1.k2[target].rows).toBe(results.p1.k2[target].expectedRows - results.p1.k2[target].lostRows);
+    }
+    expect(results.p1.k2.lostRows).toBe(0);
+    expect(result.stdout).toContain("P1 tracking writes");
+  }, 500_000);
+});
