@@ -74,7 +74,7 @@ async function startBaseline(): Promise<{ uri: string; dbPath: string; stop: () 
   return { uri, dbPath, stop: () => stopGroup(pid) };
 }
 
-async function measureP1(profile: Profile, lab: LocalLab, baseline: { uri: string; dbPath: string }) {
+function measureP1(profile: Profile, lab: LocalLab, baseline: { uri: string; dbPath: string }) {
   const state = lab.state();
   const role = databaseRole(lab.name);
   const storeUri = postgresUri({ role, password: state.secrets.dbPassword, host: "127.0.0.1", port: state.ports.postgres, database: role });
@@ -174,7 +174,7 @@ async function main() {
     await proxiedLab.up();
     await directLab.up();
     baseline = await startBaseline();
-    const p1 = await measureP1(profile, proxiedLab, baseline);
+    const p1 = measureP1(profile, proxiedLab, baseline);
     const direct = measureP2(profile, directLab);
     const proxied = measureP2(profile, proxiedLab);
     const p3 = await measureP3(profile);
