@@ -43,8 +43,8 @@ def create_runs():
 
 
 def count_rows(run_ids):
-    placeholders = ",".join(["%s"] * len(run_ids)) if spec["db"]["kind"] == "postgres" else ",".join(["?"] * len(run_ids))
-    sql = "SELECT count(*) FROM metrics WHERE run_uuid IN (%s)" % placeholders
+    marker = "%s" if spec["db"]["kind"] == "postgres" else "?"
+    sql = "SELECT count(*) FROM metrics WHERE run_uuid IN (%s)" % ",".join([marker] * len(run_ids))
     if spec["db"]["kind"] == "postgres":
         import psycopg2
 

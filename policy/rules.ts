@@ -127,7 +127,18 @@ function workloads(resource: PolicyResource): Workload[] {
 }
 
 const inRunai = (workload: Workload) => workload.namespace?.startsWith("runai-") ?? false;
-const containersOf = (spec: PodSpec | undefined) => [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+
+/** Every container of the Run:ai workloads of a resource, each with a label for messages. */
+function runaiContainers(resource: PolicyResource): { where: string; container: Container }[] {
+  return workloads(resource)
+    .filter(inRunai)
+    .flatMap((workload) =>
+      [...(workload.spec?.containers ?? []), ...(workload.spec?.initContainers ?? [])].map((container) => ({
+        where: `${workload.label}: container ${container.name ?? "?"}`,
+        container,
+      })),
+    );
+}
 
 export const runaiSchedulerRequired: ResourceRule = {
   name: "runai-scheduler-required",
@@ -146,15 +157,11 @@ export const runaiLimitsRequired: ResourceRule = {
   description: "Every container of a Job or Pod in a runai-* namespace has CPU and memory limits.",
   enforcementLevel: "mandatory",
   check(resource) {
-    return workloads(resource)
-      .filter(inRunai)
-      .flatMap((workload) =>
-        containersOf(workload.spec).flatMap((container) =>
-          ["cpu", "memory"]
-            .filter((kind) => container.resources?.limits?.[kind] === undefined)
-            .map((kind) => `${workload.label}: container ${container.name ?? "?"} has no ${kind} limit; set resources.limits.${kind}.`),
-        ),
-      );
+    return runaiContainers(resource).flatMap(({ where, container }) =>
+      ["cpu", "memory"]
+        .filter((kind) => container.resources?.limits?.[kind] === undefined)
+        .map((kind) => `${where} has no ${kind} limit; set resources.limits.${kind}.`),
+    );
   },
 };
 
@@ -165,15 +172,11 @@ export const noLiteralCredentials: ResourceRule = {
   description: "Credential variables of Run:ai workloads come from a Secret, never a literal value.",
   enforcementLevel: "mandatory",
   check(resource) {
-    return workloads(resource)
-      .filter(inRunai)
-      .flatMap((workload) =>
-        containersOf(workload.spec).flatMap((container) =>
-          (container.env ?? [])
-            .filter((variable) => CREDENTIAL_NAME.test(variable.name ?? "") && variable.value !== undefined)
-            .map((variable) => `${workload.label}: container ${container.name ?? "?"} sets ${variable.name} as a literal; take it from a Secret (valueFrom.secretKeyRef or envFrom).`),
-        ),
-      );
+    return runaiContainers(resource).flatMap(({ where, container }) =>
+      (container.env ?? [])
+        .filter((variable) => CREDENTIAL_NAME.test(variable.name ?? "") && variable.value !== undefined)
+        .map((variable) => `${where} sets ${variable.name} as a literal; take it from a Secret (valueFrom.secretKeyRef or envFrom).`),
+    );
   },
 };
 
