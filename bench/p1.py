@@ -81,6 +81,10 @@ figures = [json.loads(worker.communicate()[0].strip().splitlines()[-1]) for work
 ok = sum(f["ok"] for f in figures)
 failed = sum(f["failed"] for f in figures)
 latencies = [latency for f in figures for latency in f["latencies"]]
+errors = {}
+for f in figures:
+    for kind, count in f["errors"].items():
+        errors[kind] = errors.get(kind, 0) + count
 rows = count_rows(run_ids)
 print(json.dumps({
     "target": spec["name"],
@@ -94,4 +98,6 @@ print(json.dumps({
     "rows": rows,
     "expectedRows": ok * 100,
     "lostRows": ok * 100 - rows,
+    # The kinds of failure, most frequent first, so a failure count comes with its cause.
+    "errors": dict(sorted(errors.items(), key=lambda item: -item[1])[:5]),
 }))

@@ -23,7 +23,9 @@ if mode == "http":
     def send(batch, step):
         body = {"run_id": run_id, "metrics": [{"key": key, "value": value, "timestamp": stamp, "step": step} for key, value, stamp in batch]}
         response = session.post(url, json=body, timeout=60)
-        return response.status_code == 200
+        if response.status_code != 200:
+            raise RuntimeError("HTTP %d %s" % (response.status_code, response.text[:160]))
+        return True
 else:
     from mlflow.entities import Metric
     from mlflow.store.tracking.sqlalchemy_store import SqlAlchemyStore
@@ -37,6 +39,7 @@ else:
 keys = ["w%d_m%d" % (worker, j) for j in range(METRICS_PER_BATCH)]
 ok = failed = 0
 latencies = []
+errors = {}
 # Barrier: report ready once imports and connections are done, then wait for the common start.
 print("ready", flush=True)
 start_at = float(sys.stdin.readline())
@@ -49,12 +52,14 @@ while time.time() < deadline:
     began = time.perf_counter()
     try:
         success = send(batch, step)
-    except Exception:  # a refused or broken request is a failed request, whatever its kind
+    except Exception as error:  # a refused or broken request is a failed request, whatever its kind
         success = False
+        kind = "%s: %s" % (type(error).__name__, str(error).splitlines()[0][:160] if str(error) else "")
+        errors[kind] = errors.get(kind, 0) + 1
     latencies.append(time.perf_counter() - began)
     if success:
         ok += 1
     else:
         failed += 1
     step += 1
-print(json.dumps({"ok": ok, "failed": failed, "latencies": latencies, "elapsed": time.time() - start_at}))
+print(json.dumps({"ok": ok, "failed": failed, "errors": errors, "latencies": latencies, "elapsed": time.time() - start_at}))

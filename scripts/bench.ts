@@ -42,6 +42,7 @@ interface P1Figures {
   rows: number;
   expectedRows: number;
   lostRows: number;
+  errors: Record<string, number>;
 }
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -153,6 +154,9 @@ function printTable(results: { p1: Record<string, Record<string, unknown>>; p2: 
       console.log(`${k.slice(1).padEnd(3)} ${target.padEnd(9)} ${fmt(f.batchesPerSecond).padStart(9)} ${fmt(f.p50Ms).padStart(8)} ${fmt(f.p99Ms).padStart(8)} ${String(f.failed).padStart(8)} ${String(f.lostRows).padStart(11)}`);
     }
     console.log(`    lab/baseline ${fmt(row.ratioVsBaseline)}   lab/ceiling ${fmt(row.ratioVsCeiling)}`);
+    for (const target of ["lab", "baseline", "ceiling"]) {
+      for (const [kind, count] of Object.entries((row[target] as P1Figures).errors)) console.log(`    ${target} failures: ${count} x ${kind}`);
+    }
   }
   console.log("\nP2 artifacts");
   for (const mode of ["direct", "proxied"]) {

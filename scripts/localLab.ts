@@ -9,7 +9,7 @@ import * as path from "node:path";
 import { labValuesFor } from "../config/labValues";
 import { buildLabConfig, type LabConfig, type RawConfig } from "../config/schema";
 import { renderBundle } from "../templates/bundle";
-import { postgresUri, renderDatabaseSetupSql } from "../templates/database";
+import { POSTGRES_SETTINGS, postgresUri, renderDatabaseSetupSql } from "../templates/database";
 import type { LabValues } from "../templates/labValues";
 import { type ServerLaunchSpec, renderServerFiles, SERVER_DEFAULTS, serverFilePaths } from "../templates/server";
 import { quoteForBash } from "../templates/shell";
@@ -184,7 +184,8 @@ export class LocalLab {
     } else {
       await this.guardPort("postgres", state.ports.postgres, false);
       this.step("postgres", `starting on 127.0.0.1:${state.ports.postgres}`);
-      const options = `-p ${state.ports.postgres} -k ${quoteForBash(paths.socket)} -c listen_addresses=127.0.0.1`;
+      const settings = Object.entries(POSTGRES_SETTINGS).map(([name, value]) => `-c ${name}=${quoteForBash(value)}`);
+      const options = [`-p ${state.ports.postgres}`, `-k ${quoteForBash(paths.socket)}`, "-c listen_addresses=127.0.0.1", ...settings].join(" ");
       run("postgres start", this.postgresBin("pg_ctl"), ["-D", paths.data, "-l", paths.log, "-w", "-t", "60", "-o", options, "start"], { asUser });
     }
     // The same SQL the VM's bootstrap runs.

@@ -5,10 +5,10 @@
  * idempotent, so a rebuilt VM finds its volume and database and carries on.
  */
 import * as yaml from "js-yaml";
-import { renderDatabaseSetupSql } from "./database";
+import { POSTGRES_SETTINGS, renderDatabaseSetupSql } from "./database";
 import { renderNginxSite } from "./reverseProxy";
 import { type RenderedFile, type ServerLaunchSpec, renderServerFiles, renderSystemdUnit, serverFilePaths } from "./server";
-import { bashAssignment } from "./shell";
+import { bashAssignment, quoteForBash } from "./shell";
 import { BOTO3_VERSION, PSYCOPG2_VERSION } from "./versions";
 
 export const SERVICE_USER = "mlflow";
@@ -72,6 +72,9 @@ export function renderBootstrapScript(spec: CloudInitSpec): string {
   if (spec.tls.mode === "acme-dns") {
     settings.push(["ACME_EMAIL", spec.tls.email], ["ACME_PLUGIN", spec.tls.dnsPlugin]);
   }
+  const postgresSettingLines = Object.entries(POSTGRES_SETTINGS)
+    .map(([name, value]) => `  pg_conftool "$PG_VERSION" mlflow set ${name} ${quoteForBash(value)}`)
+    .join("\n");
   const body = `
 log() { printf '[mlflow-bootstrap] %s\\n' "$*"; }
 
@@ -96,6 +99,7 @@ if [ "$DATABASE_MODE" = vm ]; then
   # pg_createcluster adopts an existing data directory, so a rebuild keeps every run.
   pg_lsclusters --no-header | grep -q "^$PG_VERSION  *mlflow " || pg_createcluster "$PG_VERSION" mlflow -d "$PG_DATA" -- --auth-local=peer --auth-host=scram-sha-256
   pg_conftool "$PG_VERSION" mlflow set listen_addresses localhost
+${postgresSettingLines}
   systemctl enable --now "postgresql@$PG_VERSION-mlflow"
   log "creating role and databases"
   # The password reaches psql through the environment, never a command line.

@@ -37,3 +37,12 @@ export function postgresUri(address: PostgresAddress): string {
   const query = address.sslMode !== undefined ? `?sslmode=${encodeURIComponent(address.sslMode)}` : "";
   return `postgresql+psycopg2://${credentials}@${address.host}:${address.port}/${encodeURIComponent(address.database)}${query}`;
 }
+
+/**
+ * Postgres settings of the VM's cluster and the local lab's alike. Postgres' default of 100
+ * connections was exhausted by 32 concurrent writers beside the server's pools (bench P1:
+ * "remaining connection slots are reserved"); each idle connection costs a few MiB.
+ */
+export const POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
+  max_connections: "200",
+};

@@ -1,6 +1,7 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { renderCloudInit } from "../templates/cloudInit";
+import { renderBootstrapScript, renderCloudInit } from "../templates/cloudInit";
+import { POSTGRES_SETTINGS } from "../templates/database";
 import { renderServerFiles, type ServerLaunchSpec } from "../templates/server";
 import { vmCloudInitSpec, vmLaunchSpec } from "./helpers/serverSpec";
 
@@ -39,6 +40,11 @@ describe("the server launch shared by the VM and the local lab", () => {
     expect(launch.content).toContain("--host '127.0.0.1'");
     expect(env.content).toContain("export MLFLOW_SERVER_ENABLE_JOB_EXECUTION='false'");
     for (const secret of ["dbpassFIXTURE", "adminpassFIXTURE", "s3secretFIXTURE", "flaskFIXTURE"]) expect(launch.content).not.toContain(secret);
+  });
+
+  it("configures the VM's Postgres cluster with the shared settings", () => {
+    const bootstrap = renderBootstrapScript(vmCloudInitSpec());
+    for (const [name, value] of Object.entries(POSTGRES_SETTINGS)) expect(bootstrap).toContain(`pg_conftool "$PG_VERSION" mlflow set ${name} '${value}'`);
   });
 
   it("refuses an auth ini value configparser would misread", () => {

@@ -3,6 +3,7 @@ import * as http from "node:http";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { databaseRole, type LocalLab, type LocalLabSummary } from "../../scripts/localLab";
+import { POSTGRES_SETTINGS } from "../../templates/database";
 import { renderServerFiles } from "../../templates/server";
 import { doctor } from "./doctor";
 import { lastJsonLine, PYTHON, pythonWithBundleEnv, quietLab, runOrThrow, E2E_DIR } from "./labHarness";
@@ -59,6 +60,18 @@ describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.
       PGPASSWORD: state.secrets.dbPassword,
     });
     expect(output.trim()).toBe("1000|it's $HOME `x`");
+  });
+
+  it("runs Postgres with the settings the VM's bootstrap applies", () => {
+    const state = lab.state();
+    const role = databaseRole(lab.name);
+    for (const [name, value] of Object.entries(POSTGRES_SETTINGS)) {
+      const shown = runOrThrow("psql", ["-h", "127.0.0.1", "-p", String(state.ports.postgres), "-U", role, "-d", role, "-A", "-t", "-c", `SHOW ${name}`], {
+        PATH: process.env.PATH ?? "",
+        PGPASSWORD: state.secrets.dbPassword,
+      });
+      expect(shown.trim(), name).toBe(value);
+    }
   });
 
   it("puts the 20 MiB artifact in the bucket, byte for byte", () => {
