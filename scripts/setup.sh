@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '[setup] %s\n' "$*"; }
 
-APT_PACKAGES=(shellcheck cloud-init postgresql)
+APT_PACKAGES=(shellcheck cloud-init postgresql openssl)
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
