@@ -43,6 +43,7 @@ export const CONFIG_KEYS = {
   bucketName: { type: "string", example: "mlflow-ocean-lab", description: "Artifact bucket. Default: mlflow-<lab>." },
   bucketMode: { type: "string", example: "create", description: "create (default) or adopt (the bucket exists already and is not managed)." },
   artifactMode: { type: "string", example: "proxied", description: "proxied (default: artifacts through the server, researchers hold no bucket keys) or direct." },
+  artifactMultipartUpload: { type: "boolean", example: "false", description: "proxied mode: artifacts from 100 MiB up go in parallel parts to presigned URLs of the object store, which researchers must then reach. Default: true." },
   mlflowVersion: { type: "string", example: "3.17.2", description: "MLflow version installed on the server, at least 3.11.0. Default: the pinned version." },
   experimentName: { type: "string", example: "ocean-currents", description: "Default MLFLOW_EXPERIMENT_NAME for researchers. Default: unset." },
   runaiProject: { type: "string", example: "ocean", description: "Run:ai project; the namespace is runai-<project>. Default: the lab name." },

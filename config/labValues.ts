@@ -30,7 +30,7 @@ export function labValuesFor(config: LabConfig<unknown>, provisioned: Provisione
     artifacts:
       config.objectStore.artifactMode === "direct" && direct
         ? { mode: "direct", s3EndpointUrl: config.objectStore.s3EndpointUrl, region: config.objectStore.region, ...direct }
-        : { mode: "proxied" },
+        : { mode: "proxied", ...(config.objectStore.multipartUpload ? {} : { multipartUpload: false }) },
     runai: {
       project: config.runai.project,
       ...(config.runai.kubeContext !== undefined ? { kubeContext: config.runai.kubeContext } : {}),

@@ -93,6 +93,7 @@ const plainSchema = z.strictObject({
   bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'" }).optional(),
   bucketMode: oneOf(["create", "adopt"]).default("create"),
   artifactMode: oneOf(["proxied", "direct"]).default("proxied"),
+  artifactMultipartUpload: boolean().default(true),
   mlflowVersion: z
     .string()
     .refine((version) => isVersionAtLeast(version, MLFLOW_MINIMUM_VERSION), {
@@ -165,6 +166,8 @@ export interface LabConfig<S> {
     readonly bucketName: string;
     readonly bucketMode: "create" | "adopt";
     readonly artifactMode: "proxied" | "direct";
+    /** Proxied mode: large uploads in parts to presigned object-store URLs. */
+    readonly multipartUpload: boolean;
   };
   readonly experimentName?: string;
   readonly runai: {
@@ -294,6 +297,7 @@ function assemble<S>(plain: Plain, secrets: Partial<Record<SecretKey, S>>): LabC
       bucketName: plain.bucketName ?? `mlflow-${plain.lab}`,
       bucketMode: plain.bucketMode,
       artifactMode: plain.artifactMode,
+      multipartUpload: plain.artifactMultipartUpload,
     },
     ...(plain.experimentName !== undefined ? { experimentName: plain.experimentName } : {}),
     runai: {

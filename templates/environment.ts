@@ -39,10 +39,12 @@ export function mlflowEnvironment(values: LabValues, caCertPath?: string): Envir
     case "proxied":
       // The server holds the bucket keys; researchers get none. Large artifacts go up in
       // parallel parts to presigned URLs the server hands out (bench P2: 0.27 -> see README).
-      variables.push(
-        { name: "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", value: "true", secret: false },
-        { name: "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", value: String(MULTIPART_MINIMUM_BYTES), secret: false },
-      );
+      if (artifacts.multipartUpload ?? true) {
+        variables.push(
+          { name: "MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", value: "true", secret: false },
+          { name: "MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE", value: String(MULTIPART_MINIMUM_BYTES), secret: false },
+        );
+      }
       break;
     case "direct":
       variables.push(

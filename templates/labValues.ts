@@ -74,7 +74,8 @@ const tlsSchema = z
 const artifactsSchema = z.discriminatedUnion(
   "mode",
   [
-    z.strictObject({ mode: z.literal("proxied") }),
+    // multipartUpload: absent means true (large uploads in parts to presigned URLs).
+    z.strictObject({ mode: z.literal("proxied"), multipartUpload: z.boolean().optional() }),
     z.strictObject({
       mode: z.literal("direct"),
       s3EndpointUrl: httpUrl(),

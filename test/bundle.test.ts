@@ -50,6 +50,12 @@ describe("mlflow_env.sh", () => {
     });
   });
 
+  it("leaves multipart uploads off when the lab's researchers cannot reach the object store", () => {
+    const values = proxiedLabValues();
+    const dir = writeToTemp(renderBundle({ ...values, artifacts: { mode: "proxied", multipartUpload: false } }, BUNDLE_DIR));
+    expect(Object.keys(sourcedEnvironment(path.join(dir, "mlflow_env.sh"), dir))).toEqual(["MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"]);
+  });
+
   it("sets the direct-mode S3 variables, path addressing and the shipped CA path", () => {
     const dir = writeToTemp(renderBundle(directLabValues(), BUNDLE_DIR));
     expect(sourcedEnvironment(path.join(dir, "mlflow_env.sh"), dir)).toEqual({

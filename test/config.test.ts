@@ -42,6 +42,7 @@ describe("buildLabConfig", () => {
         bucketName: "mlflow-ocean-lab",
         bucketMode: "create",
         artifactMode: "proxied",
+        multipartUpload: true,
       },
       runai: {
         project: "ocean-lab",

@@ -241,6 +241,14 @@ describe("ArtifactStore", () => {
     });
   });
 
+  it("turns proxied multipart uploads off when configured, in labValues and the Run:ai Secret", async () => {
+    const on = await evaluate();
+    expect(plain(named(on, "ocean-lab-runai-env").inputs.stringData)).toHaveProperty("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD", "true");
+    const off = await evaluate({ ...minimalRawConfig(), artifactMultipartUpload: "false" });
+    expect((await unwrap<LabValues>(off.outputs.labValues)).artifacts).toEqual({ mode: "proxied", multipartUpload: false });
+    expect(plain(named(off, "ocean-lab-runai-env").inputs.stringData)).not.toHaveProperty("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD");
+  });
+
   it("adopts an existing bucket by reading it, and changes nothing about it", async () => {
     const evaluation = await evaluate({ ...minimalRawConfig(), bucketMode: "adopt", bucketName: "shared-ocean" });
     expect(named(evaluation, "ocean-lab-artifacts-bucket").readId).toBe("shared-ocean");
