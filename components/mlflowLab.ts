@@ -6,7 +6,7 @@ import type { VmTls } from "../templates/cloudInit";
 import { mlflowEnvironment } from "../templates/environment";
 import { POD_CA_CERT_PATH, renderJobTemplate } from "../templates/kubernetes";
 import type { LabValues } from "../templates/labValues";
-import { SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../templates/server";
+import { ADMIN_USERNAME, SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../templates/server";
 import { ArtifactStore } from "./artifactStore";
 import { LabCertificateAuthority } from "./labCertificateAuthority";
 import { RunaiProject } from "./runaiProject";
@@ -18,7 +18,6 @@ export interface MlflowLabArgs {
   readonly config: LabConfig<pulumi.Output<string>>;
 }
 
-export const ADMIN_USERNAME = "admin";
 
 /** One research lab's MLflow platform: artifacts, database, server, Run:ai project, and LabValues. */
 export class MlflowLab extends pulumi.ComponentResource {

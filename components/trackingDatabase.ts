@@ -1,7 +1,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { postgresUri } from "../templates/database";
+import { labDatabaseNames, postgresUri } from "../templates/database";
 
 export type TrackingDatabaseMode =
   | { readonly mode: "vm" }
@@ -19,11 +19,6 @@ export interface TrackingDatabaseArgs {
   readonly lab: string;
   /** vm: Postgres on the server's data volume (created by its cloud-init); existing: a server you run. */
   readonly database: TrackingDatabaseMode;
-}
-
-/** Postgres identifiers cannot hold '-': ocean-lab becomes mlflow_ocean_lab. */
-export function databaseIdentifier(lab: string): string {
-  return `mlflow_${lab.replaceAll("-", "_")}`;
 }
 
 export const VM_DATABASE_HOST = "127.0.0.1";
@@ -47,9 +42,10 @@ export class TrackingDatabase extends pulumi.ComponentResource {
   constructor(name: string, args: TrackingDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlflow-lab:database:TrackingDatabase", name, {}, opts);
 
-    this.roleName = databaseIdentifier(args.lab);
-    this.trackingDatabaseName = this.roleName;
-    this.authDatabaseName = `${this.roleName}_auth`;
+    const names = labDatabaseNames(args.lab);
+    this.roleName = names.role;
+    this.trackingDatabaseName = names.tracking;
+    this.authDatabaseName = names.auth;
     // Letters and digits only: the password sits in URIs and an ini file unescaped.
     const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
     this.password = pulumi.secret(password.result);

@@ -6,12 +6,13 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { postgresUri } from "../templates/database";
+import { labDatabaseNames, postgresUri } from "../templates/database";
 import { quoteForBash } from "../templates/shell";
 import { evaluateProgram } from "./mockRuntime";
-import { databaseRole, LocalLab, REPO_ROOT } from "./localLab";
+import { LocalLab, REPO_ROOT } from "./localLab";
 import { freePort, isAlive, run, startDetached, stopGroup, waitFor } from "./processes";
 import { readStackConfig } from "./stackConfig";
 
@@ -77,9 +78,9 @@ async function startBaseline(): Promise<{ uri: string; dbPath: string; stop: () 
 
 function measureP1(profile: Profile, lab: LocalLab, baseline: { uri: string; dbPath: string }) {
   const state = lab.state();
-  const role = databaseRole(lab.name);
-  const storeUri = postgresUri({ role, password: state.secrets.dbPassword, host: "127.0.0.1", port: state.ports.postgres, database: role });
-  const pgDsn = `host=127.0.0.1 port=${state.ports.postgres} dbname=${role} user=${role} password=${state.secrets.dbPassword}`;
+  const names = labDatabaseNames(lab.name);
+  const storeUri = postgresUri({ role: names.role, password: state.secrets.dbPassword, host: "127.0.0.1", port: state.ports.postgres, database: names.tracking });
+  const pgDsn = `host=127.0.0.1 port=${state.ports.postgres} dbname=${names.tracking} user=${names.role} password=${state.secrets.dbPassword}`;
   const results: Record<string, Record<string, unknown>> = {};
   for (const k of profile.ks) {
     const targets: { name: string; mode: string; uri?: string; db: Record<string, string>; env: Record<string, string> }[] = [
@@ -185,7 +186,7 @@ async function main() {
     const results = {
       profile: profile.name,
       measuredAt: new Date().toISOString(),
-      machine: { cpus: (await import("node:os")).cpus().length },
+      machine: { cpus: os.cpus().length },
       p1,
       p2: { direct, proxied, directRatio: direct.ratio, proxiedRatio: proxied.ratio },
       p3,

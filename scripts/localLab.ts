@@ -9,9 +9,9 @@ import * as path from "node:path";
 import { labValuesFor } from "../config/labValues";
 import { buildLabConfig, type LabConfig, type RawConfig } from "../config/schema";
 import { renderBundle } from "../templates/bundle";
-import { POSTGRES_SETTINGS, postgresUri, renderDatabaseSetupSql } from "../templates/database";
+import { labDatabaseNames, POSTGRES_SETTINGS, postgresUri, renderDatabaseSetupSql } from "../templates/database";
 import type { LabValues } from "../templates/labValues";
-import { type ServerLaunchSpec, renderServerFiles, SERVER_DEFAULTS, serverFilePaths } from "../templates/server";
+import { ADMIN_USERNAME, type ServerLaunchSpec, renderServerFiles, SERVER_DEFAULTS, serverFilePaths } from "../templates/server";
 import { quoteForBash } from "../templates/shell";
 import { writeBundle } from "./bundleWriter";
 import { freePort, isAlive, portAnswers, run, startDetached, StepError, stopGroup, waitFor } from "./processes";
@@ -129,7 +129,7 @@ export class LocalLab {
     this.step("bundle", `written to ${path.relative(process.cwd(), this.bundleDir) || "."}`);
     const adminPasswordFile = path.join(this.root, "admin-password");
     fs.writeFileSync(adminPasswordFile, `${state.secrets.adminPassword}\n`, { mode: 0o600 });
-    return { trackingUri: this.trackingUri(state), bundleDir: this.bundleDir, adminUsername: "admin", adminPasswordFile, values };
+    return { trackingUri: this.trackingUri(state), bundleDir: this.bundleDir, adminUsername: ADMIN_USERNAME, adminPasswordFile, values };
   }
 
   trackingUri(state: LabState): string {
@@ -188,11 +188,12 @@ export class LocalLab {
       const options = [`-p ${state.ports.postgres}`, `-k ${quoteForBash(paths.socket)}`, "-c listen_addresses=127.0.0.1", ...settings].join(" ");
       run("postgres start", this.postgresBin("pg_ctl"), ["-D", paths.data, "-l", paths.log, "-w", "-t", "60", "-o", options, "start"], { asUser });
     }
-    // The same SQL the VM's bootstrap runs.
+    // The same names and SQL as the VM's bootstrap.
+    const names = labDatabaseNames(config.lab);
     run(
       "postgres role and databases",
       this.postgresBin("psql"),
-      ["-h", paths.socket, "-p", String(state.ports.postgres), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-v", `role=${databaseRole(config.lab)}`, "-v", `tracking=${databaseRole(config.lab)}`, "-v", `auth=${databaseRole(config.lab)}_auth`],
+      ["-h", paths.socket, "-p", String(state.ports.postgres), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-v", `role=${names.role}`, "-v", `tracking=${names.tracking}`, "-v", `auth=${names.auth}`],
       { input: renderDatabaseSetupSql(), env: { ...process.env, DB_PASSWORD: state.secrets.dbPassword } },
     );
   }
@@ -244,8 +245,8 @@ export class LocalLab {
 
   // --- MLflow: exactly the launch files the VM gets, in .lab/<name>/server.
   launchSpec(state: LabState, config: LabConfig<string>): ServerLaunchSpec {
-    const role = databaseRole(config.lab);
-    const database = (name: string) => postgresUri({ role, password: state.secrets.dbPassword, host: "127.0.0.1", port: state.ports.postgres, database: name });
+    const names = labDatabaseNames(config.lab);
+    const database = (name: string) => postgresUri({ role: names.role, password: state.secrets.dbPassword, host: "127.0.0.1", port: state.ports.postgres, database: name });
     const bucketPath = `s3://${config.objectStore.bucketName}/artifacts`;
     return {
       lab: config.lab,
@@ -253,11 +254,11 @@ export class LocalLab {
       ...SERVER_DEFAULTS,
       port: state.ports.mlflow,
       allowedHosts: [`127.0.0.1:${state.ports.mlflow}`, `localhost:${state.ports.mlflow}`],
-      backendStoreUri: database(role),
-      authDatabaseUri: database(`${role}_auth`),
+      backendStoreUri: database(names.tracking),
+      authDatabaseUri: database(names.auth),
       artifacts: config.objectStore.artifactMode === "direct" ? { mode: "direct", root: bucketPath } : { mode: "proxied", destination: bucketPath },
       s3: { endpointUrl: config.objectStore.s3EndpointUrl, accessKeyId: state.secrets.s3AccessKey, secretAccessKey: state.secrets.s3SecretKey, region: S3_REGION },
-      admin: { username: "admin", password: state.secrets.adminPassword },
+      admin: { username: ADMIN_USERNAME, password: state.secrets.adminPassword },
       researcher: { username: config.lab, password: state.secrets.researcherPassword },
       flaskSecretKey: state.secrets.flaskSecretKey,
     };
@@ -349,10 +350,6 @@ export class LocalLab {
     if (!match) throw new StepError(`sample training run printed no run id:\n${output}`);
     return match[1];
   }
-}
-
-export function databaseRole(lab: string): string {
-  return `mlflow_${lab.replaceAll("-", "_")}`;
 }
 
 async function healthAnswers(port: number): Promise<boolean> {

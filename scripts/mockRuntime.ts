@@ -87,7 +87,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
   await pulumi.runtime.setMocks(
     {
       newResource(args) {
-        const { id: readId, ...rest } = args;
+        const readId = args.id;
         resources.push({
           type: args.type,
           name: args.name,
@@ -96,7 +96,6 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
           inputs: args.inputs as Record<string, unknown>,
           ...(readId !== undefined && readId !== "" ? { readId } : {}),
         });
-        void rest;
         const inputs = args.inputs as Record<string, unknown>;
         const computed = {
           ...(readId ? readState(args.type, readId) : {}),

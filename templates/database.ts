@@ -1,3 +1,18 @@
+export interface LabDatabaseNames {
+  readonly role: string;
+  readonly tracking: string;
+  readonly auth: string;
+}
+
+/**
+ * The role and databases of a lab, alike on the VM, on an existing server and in the local lab.
+ * Postgres identifiers cannot hold '-': ocean-lab becomes mlflow_ocean_lab.
+ */
+export function labDatabaseNames(lab: string): LabDatabaseNames {
+  const role = `mlflow_${lab.replaceAll("-", "_")}`;
+  return { role, tracking: role, auth: `${role}_auth` };
+}
+
 /**
  * The SQL that creates the tracking role and its two databases, idempotently. The VM's
  * bootstrap and the local lab run the same text through psql, with the names as psql

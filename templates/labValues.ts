@@ -155,7 +155,6 @@ export const labValuesSchema = z
   });
 
 export type LabValues = z.infer<typeof labValuesSchema>;
-export type DirectArtifacts = Extract<LabValues["artifacts"], { mode: "direct" }>;
 
 /** Paths whose values are credentials (or may be): never echoed in an error. */
 export function isSecretValuePath(path: string): boolean {

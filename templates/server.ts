@@ -73,6 +73,8 @@ export const SERVER_DEFAULTS = {
 } as const;
 
 export const AUTH_CACHE_TTL_SECONDS = 60;
+/** The basic-auth app's admin account, on the VM and in the local lab. */
+export const ADMIN_USERNAME = "admin";
 
 // configparser would interpolate '%' and cannot hold a newline.
 const INI_SAFE = /^[^\r\n%]*$/;

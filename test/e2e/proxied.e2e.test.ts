@@ -2,8 +2,8 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { databaseRole, type LocalLab, type LocalLabSummary } from "../../scripts/localLab";
-import { POSTGRES_SETTINGS } from "../../templates/database";
+import type { LocalLab, LocalLabSummary } from "../../scripts/localLab";
+import { labDatabaseNames, POSTGRES_SETTINGS } from "../../templates/database";
 import { renderServerFiles } from "../../templates/server";
 import { doctor } from "./doctor";
 import { lastJsonLine, PYTHON, pythonWithBundleEnv, quietLab, runOrThrow, E2E_DIR } from "./labHarness";
@@ -53,7 +53,7 @@ describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.
 
   it("stores params and all 1,000 metric points in Postgres", () => {
     const state = lab.state();
-    const role = databaseRole(lab.name);
+    const { role } = labDatabaseNames(lab.name);
     const sql = `SELECT (SELECT count(*) FROM metrics WHERE run_uuid = '${logged.run_id}'), (SELECT value FROM params WHERE run_uuid = '${logged.run_id}' AND key = 'note')`;
     const output = runOrThrow("psql", ["-h", "127.0.0.1", "-p", String(state.ports.postgres), "-U", role, "-d", role, "-A", "-t", "-F", "|", "-c", sql], {
       PATH: process.env.PATH ?? "",
@@ -64,7 +64,7 @@ describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.
 
   it("runs Postgres with the settings the VM's bootstrap applies", () => {
     const state = lab.state();
-    const role = databaseRole(lab.name);
+    const { role } = labDatabaseNames(lab.name);
     for (const [name, value] of Object.entries(POSTGRES_SETTINGS)) {
       const shown = runOrThrow("psql", ["-h", "127.0.0.1", "-p", String(state.ports.postgres), "-U", role, "-d", role, "-A", "-t", "-c", `SHOW ${name}`], {
         PATH: process.env.PATH ?? "",
