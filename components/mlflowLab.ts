@@ -19,6 +19,25 @@ export interface MlflowLabArgs {
 }
 
 
+/** What the VM's cloud-init needs for TLS, for each TLS mode. */
+function serverTls(tls: LabConfig<pulumi.Output<string>>["server"]["tls"], labCa: LabCertificateAuthority | undefined): pulumi.Output<VmTls> {
+  const files = (certificatePem: pulumi.Input<string>, privateKeyPem: pulumi.Input<string>) =>
+    pulumi.all([certificatePem, privateKeyPem]).apply(([certificate, privateKey]): VmTls => ({ mode: "files", certificatePem: certificate, privateKeyPem: privateKey }));
+  switch (tls.mode) {
+    case "lab-ca":
+      if (!labCa) throw new Error("tlsMode lab-ca needs the lab CA");
+      return files(labCa.serverChainPem, labCa.serverPrivateKeyPem);
+    case "institution":
+      return files(tls.certificate, tls.privateKey);
+    case "acme-dns":
+      return tls.dnsCredentials.apply((dnsCredentials): VmTls => ({ mode: "acme-dns", email: tls.email, dnsPlugin: tls.dnsPlugin, dnsCredentials }));
+    default: {
+      const unreachable: never = tls;
+      throw new Error(`unknown TLS mode ${JSON.stringify(unreachable)}`);
+    }
+  }
+}
+
 /** One research lab's MLflow platform: artifacts, database, server, Run:ai project, and LabValues. */
 export class MlflowLab extends pulumi.ComponentResource {
   /** Every resolved value the researcher bundle is rendered from; secret. */
@@ -55,12 +74,7 @@ export class MlflowLab extends pulumi.ComponentResource {
 
     const tlsConfig = config.server.tls;
     const labCa = tlsConfig.mode === "lab-ca" ? new LabCertificateAuthority(`${name}-ca`, { lab: config.lab, hostname: config.server.hostname }, childOpts) : undefined;
-    const vmTls: pulumi.Output<VmTls> =
-      tlsConfig.mode === "acme-dns"
-        ? pulumi.all([tlsConfig.dnsCredentials]).apply(([dnsCredentials]) => ({ mode: "acme-dns" as const, email: tlsConfig.email, dnsPlugin: tlsConfig.dnsPlugin, dnsCredentials }))
-        : pulumi
-            .all(labCa ? [labCa.serverChainPem, labCa.serverPrivateKeyPem] : [tlsConfig.mode === "institution" ? tlsConfig.certificate : "", tlsConfig.mode === "institution" ? tlsConfig.privateKey : ""])
-            .apply(([certificatePem, privateKeyPem]) => ({ mode: "files" as const, certificatePem, privateKeyPem }));
+    const vmTls = serverTls(tlsConfig, labCa);
 
     const hostname = config.server.hostname;
     const launch: pulumi.Output<ServerLaunchSpec> = pulumi

@@ -13,7 +13,7 @@ import { labDatabaseNames, postgresUri } from "../templates/database";
 import { quoteForBash } from "../templates/shell";
 import { evaluateProgram } from "./mockRuntime";
 import { LocalLab, REPO_ROOT } from "./localLab";
-import { freePort, isAlive, run, startDetached, stopGroup, waitFor } from "./processes";
+import { freePort, isAlive, mlflowHealthy, run, startDetached, stopGroup, waitFor } from "./processes";
 import { readStackConfig } from "./stackConfig";
 
 const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
@@ -66,13 +66,7 @@ async function startBaseline(): Promise<{ uri: string; dbPath: string; stop: () 
   const dbPath = path.join(dir, "mlflow.db");
   const pid = startDetached(path.join(REPO_ROOT, ".venv", "bin", "mlflow"), ["server", "--backend-store-uri", `sqlite:///${dbPath}`, "--default-artifact-root", path.join(dir, "artifacts"), "--port", String(port)], path.join(dir, "mlflow.log"));
   const uri = `http://127.0.0.1:${port}`;
-  await waitFor("baseline mlflow", async () => {
-    try {
-      return (await fetch(`${uri}/health`)).ok;
-    } catch {
-      return false;
-    }
-  }, 120_000, () => !isAlive(pid));
+  await waitFor("baseline mlflow", () => mlflowHealthy(uri), 120_000, () => !isAlive(pid));
   return { uri, dbPath, stop: () => stopGroup(pid) };
 }
 

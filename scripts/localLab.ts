@@ -14,7 +14,7 @@ import type { LabValues } from "../templates/labValues";
 import { ADMIN_USERNAME, type ServerLaunchSpec, renderServerFiles, SERVER_DEFAULTS, serverFilePaths } from "../templates/server";
 import { quoteForBash } from "../templates/shell";
 import { writeBundle } from "./bundleWriter";
-import { freePort, isAlive, portAnswers, run, startDetached, StepError, stopGroup, waitFor } from "./processes";
+import { freePort, isAlive, mlflowHealthy, portAnswers, run, startDetached, StepError, stopGroup, waitFor } from "./processes";
 import { readStackConfig } from "./stackConfig";
 
 export const REPO_ROOT = path.join(__dirname, "..");
@@ -274,7 +274,7 @@ export class LocalLab {
       fs.chmodSync(file.path, file.mode);
     }
     const paths = serverFilePaths(spec.layout);
-    const healthy = () => healthAnswers(state.ports.mlflow);
+    const healthy = () => mlflowHealthy(this.trackingUri(state));
     const ours = isAlive(state.pids.mlflow);
     if (ours && changed) this.step("mlflow", "launch files changed: restarting");
     if (ours && !changed && (await healthy())) {
@@ -327,7 +327,7 @@ export class LocalLab {
     }
     const postgres = this.postgresRunning();
     const s3 = isAlive(state.pids.s3) && (await portAnswers(state.ports.s3));
-    const mlflow = isAlive(state.pids.mlflow) && (await healthAnswers(state.ports.mlflow));
+    const mlflow = isAlive(state.pids.mlflow) && (await mlflowHealthy(this.trackingUri(state)));
     this.step("postgres", postgres ? `running on 127.0.0.1:${state.ports.postgres}` : "stopped");
     this.step("s3", s3 ? `running on 127.0.0.1:${state.ports.s3} (pid ${state.pids.s3})` : "stopped");
     this.step("mlflow", mlflow ? `running on ${this.trackingUri(state)} (pid ${state.pids.mlflow})` : "stopped");
@@ -349,14 +349,5 @@ export class LocalLab {
     const match = /run_id=([0-9a-f]+)/.exec(output);
     if (!match) throw new StepError(`sample training run printed no run id:\n${output}`);
     return match[1];
-  }
-}
-
-async function healthAnswers(port: number): Promise<boolean> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(2000) });
-    return response.ok;
-  } catch {
-    return false;
   }
 }

@@ -99,3 +99,13 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   }
   throw new StepError(`${what}: not ready after ${Math.round(timeoutMs / 1000)} s`);
 }
+
+/** True when an MLflow server at `baseUrl` answers /health within 2 s. */
+export async function mlflowHealthy(baseUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -147,6 +147,27 @@ describe("TrackingServer", () => {
     expect(document.runcmd).toEqual([["/opt/mlflow/bin/mlflow-bootstrap"]]);
   });
 
+  it("serves an institution's certificate and key, with no lab CA and no CA in the bundle", async () => {
+    const certificate = "-----BEGIN CERTIFICATE-----\ninstitution\n-----END CERTIFICATE-----\n";
+    const evaluation = await evaluate({ ...minimalRawConfig(), tlsMode: "institution", tlsCertificate: certificate }, { tlsPrivateKey: "-----BEGIN PRIVATE KEY-----\ninstitution-key\n-----END PRIVATE KEY-----\n" });
+    expect(ofType(evaluation, "mlflow-lab:tls:LabCertificateAuthority")).toEqual([]);
+    const files = (yaml.load(plain(named(evaluation, "ocean-lab-server-vm").inputs.userData) as string) as { write_files: { path: string; content: string; permissions: string }[] }).write_files;
+    expect(files.find((f) => f.path === "/etc/mlflow/tls/server.crt")?.content).toBe(certificate);
+    expect(files.find((f) => f.path === "/etc/mlflow/tls/server.key")).toMatchObject({ content: expect.stringContaining("institution-key"), permissions: "0600" });
+    expect((await unwrap<LabValues>(evaluation.outputs.labValues)).tls).toBeUndefined();
+  });
+
+  it("requests a certificate by DNS-01 with the plugin's package and a private credentials file", async () => {
+    const evaluation = await evaluate(
+      { ...minimalRawConfig(), tlsMode: "acme-dns", acmeEmail: "admin@example.org", acmeDnsPlugin: "rfc2136" },
+      { acmeDnsCredentials: "dns_rfc2136_secret = acme-secret" },
+    );
+    const document = yaml.load(plain(named(evaluation, "ocean-lab-server-vm").inputs.userData) as string) as { packages: string[]; write_files: { path: string; content: string; permissions: string }[] };
+    expect(document.packages).toEqual(["nginx", "python3-venv", "postgresql", "certbot", "python3-certbot-dns-rfc2136"]);
+    expect(document.write_files.find((f) => f.path === "/etc/mlflow/acme-dns.ini")).toEqual(expect.objectContaining({ content: "dns_rfc2136_secret = acme-secret", permissions: "0600" }));
+    expect(document.write_files.find((f) => f.path === "/etc/nginx/sites-available/mlflow")?.content).toContain("ssl_certificate /etc/letsencrypt/live/mlflow.ocean-lab.example.org/fullchain.pem;");
+  });
+
   it("never opens 5432, whatever the database mode", async () => {
     for (const config of [minimalRawConfig(), { ...minimalRawConfig(), databaseMode: "existing", databaseHost: "pg.example.org", databaseAdminUsername: "postgres" }]) {
       const secrets: Record<string, string> = config.databaseMode === "existing" ? { databaseAdminPassword: "admin-secret" } : {};
