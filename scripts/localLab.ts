@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { labValuesFor } from "../config/labValues";
-import { buildLabConfig, type LabConfig, type RawConfig } from "../config/schema";
+import { buildLabConfig, type LabConfig } from "../config/schema";
 import { renderBundle } from "../templates/bundle";
 import { labDatabaseNames, POSTGRES_SETTINGS, postgresUri, renderDatabaseSetupSql } from "../templates/database";
 import type { LabValues } from "../templates/labValues";
@@ -15,7 +15,7 @@ import { ADMIN_USERNAME, type ServerLaunchSpec, renderServerFiles, SERVER_DEFAUL
 import { quoteForBash } from "../templates/shell";
 import { writeBundle } from "./bundleWriter";
 import { freePort, isAlive, mlflowHealthy, portAnswers, run, startDetached, StepError, stopGroup, waitFor } from "./processes";
-import { readStackConfig } from "./stackConfig";
+import { readLabKeys } from "./stackConfig";
 
 export const REPO_ROOT = path.join(__dirname, "..");
 const VENV = path.join(REPO_ROOT, ".venv");
@@ -81,9 +81,7 @@ export class LocalLab {
 
   /** The local stack's config, with this lab's name, loopback endpoints and folders. */
   labConfig(state: LabState): LabConfig<string> {
-    const { config: stack } = readStackConfig("local");
-    const raw = Object.fromEntries(Object.entries(stack).map(([key, value]) => [key.replace(/^mlflow-lab:/, ""), value])) as RawConfig;
-    const config = buildLabConfig<string>(raw, {});
+    const config = buildLabConfig<string>(readLabKeys("local"), {});
     return {
       ...config,
       lab: this.name,

@@ -36,3 +36,13 @@ export function readStackConfig(stack: string): StackConfig {
   }
   return { config, secretKeys };
 }
+
+/** The mlflow-lab keys of a stack without their namespace, as buildLabConfig takes them. */
+export function readLabKeys(stack: string): Record<string, string> {
+  const prefix = "mlflow-lab:";
+  return Object.fromEntries(
+    Object.entries(readStackConfig(stack).config)
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, value]) => [key.slice(prefix.length), value]),
+  );
+}

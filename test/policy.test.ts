@@ -1,6 +1,6 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { readStackConfig } from "../scripts/stackConfig";
+import { readLabKeys } from "../scripts/stackConfig";
 import {
   backupsConfigured,
   cloudInitPinsSafeMlflow,
@@ -161,8 +161,7 @@ describe("the server's cloud-init", () => {
 
 describe("the example stack", () => {
   it("passes every mandatory rule, and is told (advisory) that it has no backups", async () => {
-    const { config } = readStackConfig("example");
-    const raw = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("mlflow-lab:")).map(([k, v]) => [k.slice("mlflow-lab:".length), v]));
+    const raw = readLabKeys("example");
     const evaluation = await evaluate(raw);
     const resources: PolicyResource[] = evaluation.resources.map((r) => ({ type: r.type, name: r.name, props: plain(r.inputs) as Record<string, unknown> }));
     expect(resources.some((r) => r.type === "openstack:compute/instance:Instance" && typeof r.props.userData === "string")).toBe(true);

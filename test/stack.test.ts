@@ -8,23 +8,15 @@ import { describe, expect, it } from "vitest";
 import { parseLabValues, type LabValues } from "../templates/labValues";
 import { ValidationError } from "../templates/validation";
 import { renderBundle } from "../templates/bundle";
-import { readStackConfig } from "../scripts/stackConfig";
+import { readLabKeys } from "../scripts/stackConfig";
 import { shellcheck } from "./helpers/bash";
 import { minimalRawConfig } from "./helpers/labConfig";
 import { evaluate, isSecretInput, named, ofType, plain, unwrap } from "./helpers/pulumiMocks";
 
-function exampleConfig(): { config: Record<string, string>; secrets: Record<string, string> } {
-  const { config } = readStackConfig("example");
-  return {
-    config: Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith("mlflow-lab:")).map(([k, v]) => [k.slice("mlflow-lab:".length), v])),
-    secrets: {},
-  };
-}
 
 describe("the example stack", () => {
   it("creates exactly these resources, each under its component", async () => {
-    const { config } = exampleConfig();
-    const evaluation = await evaluate(config);
+    const evaluation = await evaluate(readLabKeys("example"));
     const tree = evaluation.resources.map((r) => `${r.parent ?? "-"} > ${r.type} ${r.name}${r.readId ? " (read)" : ""}`).sort();
     expect(tree).toEqual([
       "- > mlflow-lab:lab:MlflowLab ocean-lab",
@@ -67,7 +59,7 @@ describe("the example stack", () => {
   });
 
   it("exports labValues as a secret that renders a valid bundle", async () => {
-    const evaluation = await evaluate(exampleConfig().config);
+    const evaluation = await evaluate(readLabKeys("example"));
     expect(await pulumi.isSecret(pulumi.output(evaluation.outputs.labValues))).toBe(true);
     const values = parseLabValues(await unwrap<LabValues>(evaluation.outputs.labValues));
     expect(values).toMatchObject({
