@@ -6,11 +6,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { type Evaluation, evaluateProgram, type RecordedResource } from "./mockRuntime";
 import { readStackConfig } from "./stackConfig";
 
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+/** A secret as the engine receives it: an object marked with Pulumi's signature key. */
+export function isSecretMarker(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+}
+
 // How an unknown reaches the engine, and how the mock monitor hands it over.
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const isUnknown = (value: unknown) =>
-  value === UNKNOWN || (typeof value === "object" && value !== null && (value as { __pulumiUnknown?: unknown }).__pulumiUnknown === true);
+  value === pulumi.runtime.unknownValue || (typeof value === "object" && value !== null && (value as { __pulumiUnknown?: unknown }).__pulumiUnknown === true);
 export const MASKED = "[secret]";
 export const UNKNOWN_TEXT = "(known after apply)";
 
@@ -19,7 +22,7 @@ export function maskValue(value: unknown): unknown {
   if (isUnknown(value)) return UNKNOWN_TEXT;
   if (Array.isArray(value)) return value.map(maskValue);
   if (typeof value === "object" && value !== null) {
-    if (SECRET_SIGNATURE in value) return MASKED;
+    if (isSecretMarker(value)) return MASKED;
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, maskValue(inner)]));
   }
   return value;

@@ -4,10 +4,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { evaluateProgram, type Evaluation, type RecordedResource } from "../../scripts/mockRuntime";
+import { isSecretMarker } from "../../scripts/plan";
 import type { RawConfig } from "../../config/schema";
 import { minimalRawConfig } from "./labConfig";
-
-const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 
 export type Config = RawConfig & Record<string, string | undefined>;
 
@@ -28,15 +27,13 @@ export async function evaluate(
   });
 }
 
-export function isSecretInput(value: unknown): boolean {
-  return typeof value === "object" && value !== null && SECRET_SIGNATURE in value;
-}
+export const isSecretInput = isSecretMarker;
 
 /** An input with its secret marker removed, at any depth. */
 export function plain(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(plain);
   if (typeof value === "object" && value !== null) {
-    if (SECRET_SIGNATURE in value) return plain((value as unknown as { value: unknown }).value);
+    if (isSecretMarker(value)) return plain(value.value);
     return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]));
   }
   return value;
