@@ -7,7 +7,8 @@ import { describe, expect, it } from "vitest";
 import { renderBundle, type BundleFile } from "../templates/bundle";
 import { parseLabValues, type LabValues } from "../templates/labValues";
 import { writeBundle } from "../scripts/bundleWriter";
-import { runBash, shellcheck, splitNul } from "./helpers/bash";
+import { quoteForBash } from "../templates/shell";
+import { environmentAfter, jobEnvironment, shellcheck } from "./helpers/bash";
 import { directLabValues, proxiedLabValues } from "./helpers/fixtures";
 import { hostileString } from "./helpers/hostile";
 
@@ -21,12 +22,7 @@ function file(files: BundleFile[], name: string): BundleFile {
 
 /** Sources an env file in a clean bash and returns every variable it left set, by name. */
 function sourcedEnvironment(envFile: string, cwd: string, inherited: Record<string, string> = {}): Record<string, string> {
-  const output = runBash(`set -eu; source ${JSON.stringify(envFile)}; env -0`, { cwd, env: inherited });
-  const variables: Record<string, string> = {};
-  for (const entry of splitNul(output)) {
-    const split = entry.indexOf("=");
-    variables[entry.slice(0, split)] = entry.slice(split + 1);
-  }
+  const variables = environmentAfter(`set -eu; source ${quoteForBash(envFile)}`, { cwd, env: inherited });
   for (const name of ["PATH", "PWD", "SHLVL", "_", ...Object.keys(inherited)]) delete variables[name];
   return variables;
 }
@@ -93,8 +89,7 @@ describe("mlflow_env.offline.sh", () => {
   it("points MLflow at local sqlite and files only, and clears online credentials", () => {
     const dir = writeToTemp(renderBundle(directLabValues(), BUNDLE_DIR));
     const inherited = { MLFLOW_TRACKING_PASSWORD: "leftover", AWS_SECRET_ACCESS_KEY: "leftover" };
-    const output = runBash(`source mlflow_env.offline.sh; env -0`, { cwd: dir, env: inherited });
-    const variables = Object.fromEntries(splitNul(output).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
+    const variables = environmentAfter("source mlflow_env.offline.sh", { cwd: dir, env: inherited });
     expect(variables).toMatchObject({
       MLFLOW_TRACKING_URI: "sqlite:////scratch/ocean/mlflow.db",
       MLFLOW_SQLITE_DB_PATH: "sqlite:////scratch/ocean/mlflow.db",
@@ -241,8 +236,7 @@ describe("mltf_config.json (CONTRACTS §3)", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mltf-"));
     const entries = config(directLabValues()).environment as string[];
     // The plugin writes each entry verbatim after `export ` in the job script.
-    const output = runBash(`${entries.map((entry) => `export ${entry}`).join("\n")}\nenv -0`, { cwd: dir });
-    const variables = Object.fromEntries(splitNul(output).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+    const variables = jobEnvironment(entries, dir);
     expect(variables).toMatchObject({
       MLFLOW_TRACKING_URI: "https://mlflow.ocean-lab.example.org",
       MLFLOW_TRACKING_USERNAME: "ocean-lab",
@@ -296,8 +290,7 @@ describe("hostile values", () => {
         };
         expect(sourcedEnvironment(path.join(dir, "mlflow_env.sh"), dir)).toMatchObject(expected);
         const entries = (JSON.parse(fs.readFileSync(path.join(dir, "mltf_config.json"), "utf8")) as { environment: string[] }).environment;
-        const output = runBash(`${entries.map((entry) => `export ${entry}`).join("\n")}\nenv -0`, { cwd: dir });
-        const jobVariables = Object.fromEntries(splitNul(output).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+        const jobVariables = jobEnvironment(entries, dir);
         expect(jobVariables).toMatchObject({ ...expected, HOSTILE: hostile.extra });
         expect(fs.existsSync(path.join(dir, "CANARY"))).toBe(false);
       }),

@@ -5,18 +5,10 @@ import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../config/keys";
 import { buildLabConfig, type RawConfig } from "../config/schema";
 import { MLFLOW_VERSION } from "../templates/versions";
-import { ValidationError } from "../templates/validation";
 import { minimalRawConfig } from "./helpers/labConfig";
+import { validationProblems } from "./helpers/problems";
 
-function problemsOf(raw: RawConfig, secrets: Record<string, string> = {}): { path: string; message: string }[] {
-  try {
-    buildLabConfig(raw, secrets);
-  } catch (error) {
-    if (error instanceof ValidationError) return [...error.problems];
-    throw error;
-  }
-  throw new Error("expected a ValidationError");
-}
+const problemsOf = (raw: RawConfig, secrets: Record<string, string> = {}) => validationProblems(() => buildLabConfig(raw, secrets));
 
 describe("buildLabConfig", () => {
   it("fills every default, each documented in keys.ts", () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { labValuesFromDocument, parseLabValues } from "../templates/labValues";
-import { ValidationError } from "../templates/validation";
 import { directLabValues, proxiedLabValues } from "./helpers/fixtures";
+import { validationProblems } from "./helpers/problems";
 
-function problemsOf(document: unknown): { path: string; message: string }[] {
-  try {
-    parseLabValues(document);
-  } catch (error) {
-    if (error instanceof ValidationError) return [...error.problems];
-    throw error;
-  }
-  throw new Error("expected a ValidationError");
-}
+const problemsOf = (document: unknown) => validationProblems(() => parseLabValues(document));
 
 describe("parseLabValues", () => {
   it("accepts both fixtures unchanged", () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { writeBundle } from "../../scripts/bundleWriter";
 import { renderBundle } from "../../templates/bundle";
 import type { LabValues } from "../../templates/labValues";
-import { runBash, splitNul } from "../helpers/bash";
+import { jobEnvironment } from "../helpers/bash";
 import { directLabValues, proxiedLabValues } from "../helpers/fixtures";
 import { E2E_DIR, lastJsonLine, PYTHON, runOrThrow } from "./labHarness";
 
@@ -63,7 +63,10 @@ describe("mltf_config.json environment, the way the plugin writes it", () => {
     const bundle = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
     writeBundle(renderBundle(values, bundle), bundle);
     const config = JSON.parse(fs.readFileSync(path.join(bundle, "mltf_config.json"), "utf8")) as { environment: string[] };
-    const script = ["#!/bin/bash", ...config.environment.map((entry) => `export ${entry}`), "printf '%s\\0' \"$MLFLOW_TRACKING_USERNAME\" \"$MLFLOW_TRACKING_PASSWORD\" \"$GREETING\""].join("\n");
-    expect(splitNul(runBash(script))).toEqual(["ocean lab", `p'a"s$s\`w;o\nrd`, "hello $USER; $(id)"]);
+    expect(jobEnvironment(config.environment)).toMatchObject({
+      MLFLOW_TRACKING_USERNAME: "ocean lab",
+      MLFLOW_TRACKING_PASSWORD: `p'a"s$s\`w;o\nrd`,
+      GREETING: "hello $USER; $(id)",
+    });
   });
 });

@@ -19,6 +19,17 @@ export function splitNul(output: string): string[] {
   return parts;
 }
 
+/** Runs a bash script and returns the environment it leaves, by name. */
+export function environmentAfter(script: string, options: { cwd?: string; env?: Record<string, string> } = {}): Record<string, string> {
+  const output = runBash(`${script}\nenv -0`, options);
+  return Object.fromEntries(splitNul(output).map((entry) => [entry.slice(0, entry.indexOf("=")), entry.slice(entry.indexOf("=") + 1)]));
+}
+
+/** The environment of a job script that has each mltf `environment` entry after `export `, as the plugin writes it. */
+export function jobEnvironment(entries: readonly string[], cwd?: string): Record<string, string> {
+  return environmentAfter(entries.map((entry) => `export ${entry}`).join("\n"), { cwd });
+}
+
 /** shellcheck's findings for a file, [] when clean. */
 export function shellcheck(file: string): string {
   const result = spawnSync("shellcheck", ["--severity=style", "--format=gcc", file], { encoding: "utf8" });
