@@ -3,17 +3,15 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalLab, LocalLabSummary } from "../../scripts/localLab";
 import { doctor } from "./doctor";
-import { E2E_DIR, lastJsonLine, PYTHON, pythonWithBundleEnv, quietLab, runOrThrow } from "./labHarness";
+import { labWithLoggedRun, type LoggedRun, objectsUnder } from "./labHarness";
 
 let lab: LocalLab;
 let summary: LocalLabSummary;
-let logged: { run_id: string; experiment_id: string; artifact_uri: string; sha256: string; size: number };
+let logged: LoggedRun;
 
 describe("local lab, direct artifacts: the client writes to the bucket itself", () => {
   beforeAll(async () => {
-    lab = quietLab("e2e-direct", "direct");
-    summary = await lab.up();
-    logged = lastJsonLine(pythonWithBundleEnv(summary.bundleDir, "log_run.py"));
+    ({ lab, summary, logged } = await labWithLoggedRun("e2e-direct", "direct"));
   }, 600_000);
 
   afterAll(async () => {
@@ -29,13 +27,7 @@ describe("local lab, direct artifacts: the client writes to the bucket itself", 
 
   it("records an s3:// artifact location and the object lands there, byte for byte", () => {
     expect(logged.artifact_uri).toBe(`s3://mlflow-e2e-direct/artifacts/${logged.experiment_id}/${logged.run_id}/artifacts`);
-    const found = lastJsonLine<Record<string, { size: number; sha256: string }>>(
-      runOrThrow(PYTHON, [path.join(E2E_DIR, "find_object.py"), "mlflow-e2e-direct", `artifacts/${logged.experiment_id}/${logged.run_id}/`], {
-        ...lab.s3Environment(lab.state()),
-        PATH: process.env.PATH ?? "",
-      }),
-    );
-    expect(found).toEqual({ [`artifacts/${logged.experiment_id}/${logged.run_id}/artifacts/weights.bin`]: { size: logged.size, sha256: logged.sha256 } });
+    expect(objectsUnder(lab, "mlflow-e2e-direct", `artifacts/${logged.experiment_id}/${logged.run_id}/`)).toEqual({ [`artifacts/${logged.experiment_id}/${logged.run_id}/artifacts/weights.bin`]: { size: logged.size, sha256: logged.sha256 } });
   });
 
   describe("mlflow-lab doctor", () => {

@@ -1,7 +1,7 @@
 /** Brings a local lab up for an end-to-end test file and runs researcher-side commands in it. */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { LocalLab, REPO_ROOT } from "../../scripts/localLab";
+import { LocalLab, type LocalLabSummary, REPO_ROOT } from "../../scripts/localLab";
 import { quoteForBash } from "../../templates/shell";
 
 export const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
@@ -31,4 +31,27 @@ export function runOrThrow(command: string, args: string[], env: Record<string, 
 export function lastJsonLine<T>(output: string): T {
   const lines = output.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]) as T;
+}
+
+/** What log_run.py reports of the run it logged. */
+export interface LoggedRun {
+  readonly run_id: string;
+  readonly experiment_id: string;
+  readonly artifact_uri: string;
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/** Brings a lab up and logs one run through its bundle, as a researcher would. */
+export async function labWithLoggedRun(name: string, artifactMode: "proxied" | "direct"): Promise<{ lab: LocalLab; summary: LocalLabSummary; logged: LoggedRun }> {
+  const lab = quietLab(name, artifactMode);
+  const summary = await lab.up();
+  const logged = lastJsonLine<LoggedRun>(pythonWithBundleEnv(summary.bundleDir, "log_run.py"));
+  return { lab, summary, logged };
+}
+
+/** The objects under a prefix of the lab's bucket, read with boto3 straight from the S3 server. */
+export function objectsUnder(lab: LocalLab, bucket: string, prefix: string): Record<string, { size: number; sha256: string }> {
+  const output = runOrThrow(PYTHON, [path.join(E2E_DIR, "find_object.py"), bucket, prefix], { ...lab.s3Environment(lab.state()), PATH: process.env.PATH ?? "" });
+  return lastJsonLine(output);
 }

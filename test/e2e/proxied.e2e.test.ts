@@ -6,15 +6,8 @@ import type { LocalLab, LocalLabSummary } from "../../scripts/localLab";
 import { labDatabaseNames, POSTGRES_SETTINGS } from "../../templates/database";
 import { renderServerFiles } from "../../templates/server";
 import { doctor } from "./doctor";
-import { lastJsonLine, PYTHON, pythonWithBundleEnv, quietLab, runOrThrow, E2E_DIR } from "./labHarness";
+import { labWithLoggedRun, type LoggedRun, objectsUnder, runOrThrow } from "./labHarness";
 
-interface LoggedRun {
-  run_id: string;
-  experiment_id: string;
-  artifact_uri: string;
-  sha256: string;
-  size: number;
-}
 
 let lab: LocalLab;
 let summary: LocalLabSummary;
@@ -35,9 +28,7 @@ const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:
 
 describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.sh", () => {
   beforeAll(async () => {
-    lab = quietLab("e2e-proxied", "proxied");
-    summary = await lab.up();
-    logged = lastJsonLine<LoggedRun>(pythonWithBundleEnv(summary.bundleDir, "log_run.py"));
+    ({ lab, summary, logged } = await labWithLoggedRun("e2e-proxied", "proxied"));
   }, 600_000);
 
   afterAll(async () => {
@@ -75,13 +66,7 @@ describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.
   });
 
   it("puts the 20 MiB artifact in the bucket, byte for byte", () => {
-    const found = lastJsonLine<Record<string, { size: number; sha256: string }>>(
-      runOrThrow(PYTHON, [path.join(E2E_DIR, "find_object.py"), "mlflow-e2e-proxied", `artifacts/${logged.experiment_id}/${logged.run_id}/`], {
-        ...lab.s3Environment(lab.state()),
-        PATH: process.env.PATH ?? "",
-      }),
-    );
-    expect(found).toEqual({ [`artifacts/${logged.experiment_id}/${logged.run_id}/artifacts/weights.bin`]: { size: logged.size, sha256: logged.sha256 } });
+    expect(objectsUnder(lab, "mlflow-e2e-proxied", `artifacts/${logged.experiment_id}/${logged.run_id}/`)).toEqual({ [`artifacts/${logged.experiment_id}/${logged.run_id}/artifacts/weights.bin`]: { size: logged.size, sha256: logged.sha256 } });
   });
 
   it("answers 401 without credentials and to MLflow's stock admin password", async () => {
