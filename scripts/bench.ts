@@ -4,13 +4,11 @@
  * boto3), P3 program evaluation time. Every ratio is measured in this one run, on loopback.
  * Writes bench/results.json (bench/results.smoke.json for --smoke) and prints a table.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { labDatabaseNames, postgresUri } from "../templates/database";
-import { quoteForBash } from "../templates/shell";
 import { evaluateProgram } from "./mockRuntime";
 import { LocalLab, REPO_ROOT } from "./localLab";
 import { freePort, isAlive, mlflowHealthy, run, startDetached, stopGroup, waitFor } from "./processes";
@@ -103,23 +101,12 @@ function measureP2(profile: Profile, lab: LocalLab): { rawMBps: number; mlflowMB
   const state = lab.state();
   const config = lab.labConfig(state);
   log(`P2 ${config.objectStore.artifactMode}: ${profile.artifactMiB} MiB through mlflow_env.sh vs raw boto3`);
-  const script = [
-    "set -euo pipefail",
-    `source ${quoteForBash(path.join(lab.bundleDir, "mlflow_env.sh"))}`,
-    `exec ${[PYTHON, path.join(BENCH, "p2.py"), String(profile.artifactMiB), config.objectStore.bucketName, "bench-raw"].map(quoteForBash).join(" ")}`,
-  ].join("; ");
-  const result = spawnSync("bash", ["-c", script], {
-    encoding: "utf8",
-    env: {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      BENCH_RAW_ENDPOINT: `http://127.0.0.1:${state.ports.s3}`,
-      BENCH_RAW_ACCESS_KEY: state.secrets.s3AccessKey,
-      BENCH_RAW_SECRET_KEY: state.secrets.s3SecretKey,
-    },
+  const output = lab.pythonInBundleEnv("P2", path.join(BENCH, "p2.py"), [String(profile.artifactMiB), config.objectStore.bucketName, "bench-raw"], {
+    BENCH_RAW_ENDPOINT: `http://127.0.0.1:${state.ports.s3}`,
+    BENCH_RAW_ACCESS_KEY: state.secrets.s3AccessKey,
+    BENCH_RAW_SECRET_KEY: state.secrets.s3SecretKey,
   });
-  if (result.status !== 0) throw new Error(`P2 failed: ${result.stderr}`);
-  return lastJson(result.stdout);
+  return lastJson(output);
 }
 
 async function measureP3(profile: Profile) {

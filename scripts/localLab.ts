@@ -340,10 +340,22 @@ export class LocalLab {
   }
 
   /** Runs scripts/sample_train.py through the bundle's mlflow_env.sh; returns the run id. */
+  /**
+   * Runs a Python script the way a researcher would: a clean shell that sources the bundle's
+   * mlflow_env.sh and nothing else of ours (`env` adds what the caller needs beside it).
+   */
+  pythonInBundleEnv(what: string, script: string, args: readonly string[] = [], env: Record<string, string> = {}): string {
+    const command = [
+      "set -euo pipefail",
+      `source ${quoteForBash(path.join(this.bundleDir, "mlflow_env.sh"))}`,
+      `exec ${[path.join(VENV, "bin", "python"), script, ...args].map(quoteForBash).join(" ")}`,
+    ].join("; ");
+    return run(what, "bash", ["-c", command], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env } });
+  }
+
   runSample(): string {
     this.step("sample", "training through source mlflow_env.sh");
-    const script = `set -euo pipefail; source ${quoteForBash(path.join(this.bundleDir, "mlflow_env.sh"))}; exec ${quoteForBash(path.join(VENV, "bin", "python"))} ${quoteForBash(path.join(REPO_ROOT, "scripts", "sample_train.py"))}`;
-    const output = run("sample training run", "bash", ["-c", script], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" } });
+    const output = this.pythonInBundleEnv("sample training run", path.join(REPO_ROOT, "scripts", "sample_train.py"));
     const match = /run_id=([0-9a-f]+)/.exec(output);
     if (!match) throw new StepError(`sample training run printed no run id:\n${output}`);
     return match[1];

@@ -1,8 +1,7 @@
 /** Brings a local lab up for an end-to-end test file and runs researcher-side commands in it. */
-import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { LocalLab, type LocalLabSummary, REPO_ROOT } from "../../scripts/localLab";
-import { quoteForBash } from "../../templates/shell";
+import { run } from "../../scripts/processes";
 
 export const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 export const E2E_DIR = __dirname;
@@ -11,20 +10,9 @@ export function quietLab(name: string, artifactMode: "proxied" | "direct"): Loca
   return new LocalLab({ name, artifactMode, log: () => undefined });
 }
 
-/** Runs a Python script after `source <bundle>/mlflow_env.sh`, in a clean environment. */
-export function pythonWithBundleEnv(bundleDir: string, script: string, args: string[] = []): string {
-  const command = [
-    "set -euo pipefail",
-    `source ${quoteForBash(path.join(bundleDir, "mlflow_env.sh"))}`,
-    `exec ${[PYTHON, path.join(E2E_DIR, script), ...args].map(quoteForBash).join(" ")}`,
-  ].join("; ");
-  return runOrThrow("bash", ["-c", command], { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp" });
-}
-
+/** Runs a command with exactly `env`; throws with its output when it fails. */
 export function runOrThrow(command: string, args: string[], env: Record<string, string>): string {
-  const result = spawnSync(command, args, { env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) throw new Error(`${command} exited ${result.status}: ${result.stderr}`);
-  return result.stdout;
+  return run(command, command, args, { env });
 }
 
 /** The last line of stdout as JSON (MLflow may log above it). */
@@ -46,7 +34,7 @@ export interface LoggedRun {
 export async function labWithLoggedRun(name: string, artifactMode: "proxied" | "direct"): Promise<{ lab: LocalLab; summary: LocalLabSummary; logged: LoggedRun }> {
   const lab = quietLab(name, artifactMode);
   const summary = await lab.up();
-  const logged = lastJsonLine<LoggedRun>(pythonWithBundleEnv(summary.bundleDir, "log_run.py"));
+  const logged = lastJsonLine<LoggedRun>(lab.pythonInBundleEnv("log_run.py", path.join(E2E_DIR, "log_run.py")));
   return { lab, summary, logged };
 }
 
