@@ -1,17 +1,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { envSecretName, labValuesFor } from "../config/labValues";
+import { envSecretName, labValuesFor } from "../model/labValuesFor";
 import type { LabConfig } from "../config/schema";
-import type { VmTls } from "../templates/cloudInit";
-import { mlflowEnvironment } from "../templates/environment";
-import { POD_CA_CERT_PATH, renderJobTemplate } from "../templates/kubernetes";
-import type { LabValues } from "../templates/labValues";
-import { ADMIN_USERNAME, SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../templates/server";
+import type { VmTls } from "../templates/server/cloudInit";
+import { mlflowEnvironment } from "../templates/researcher/environment";
+import { POD_CA_CERT_PATH, renderJobTemplate } from "../templates/researcher/kubernetes";
+import type { LabValues } from "../model/labValues";
+import { ADMIN_USERNAME, SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../templates/server/launch";
 import { ArtifactStore } from "./artifactStore";
 import { LabCertificateAuthority } from "./labCertificateAuthority";
 import { RunaiProject } from "./runaiProject";
 import { TrackingDatabase } from "./trackingDatabase";
-import { TrackingServer } from "./trackingServer";
+import { TrackingServer } from "./hosting/vmTrackingServer";
 
 export interface MlflowLabArgs {
   /** The validated lab configuration (see loadLabConfig). */

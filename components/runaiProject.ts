@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { EnvironmentVariable } from "../templates/environment";
-import { CA_CONFIGMAP_KEY, JOB_TEMPLATE_FILE, runaiNamespace } from "../templates/kubernetes";
+import type { EnvironmentVariable } from "../templates/researcher/environment";
+import { CA_CONFIGMAP_KEY, JOB_TEMPLATE_FILE, runaiNamespace } from "../templates/researcher/kubernetes";
 
 export interface RunaiProjectArgs {
   /** Run:ai project; the namespace is runai-<project>. */

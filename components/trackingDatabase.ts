@@ -1,7 +1,7 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { labDatabaseNames, postgresUri } from "../templates/database";
+import { labDatabaseNames, postgresUri } from "../templates/server/database";
 
 export type TrackingDatabaseMode =
   | { readonly mode: "vm" }

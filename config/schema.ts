@@ -5,11 +5,11 @@
  */
 import * as net from "node:net";
 import { z } from "zod";
-import { dnsLabel, httpUrl, absolutePath } from "../templates/labValues";
+import { dnsLabel, httpUrl, absolutePath } from "../model/labValues";
 import { ENV_NAME } from "../templates/shell";
-import { MLFLOW_MINIMUM_VERSION, MLFLOW_VERSION, isVersionAtLeast } from "../templates/versions";
-import { RESERVED_VARIABLES } from "../templates/environment";
-import { ValidationError, type Problem } from "../templates/validation";
+import { MLFLOW_MINIMUM_VERSION, MLFLOW_VERSION, isVersionAtLeast } from "../model/versions";
+import { RESERVED_VARIABLES } from "../templates/researcher/environment";
+import { ValidationError, type Problem } from "../model/validation";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKey, fixHint } from "./keys";
 
 export type SecretKey = { [K in ConfigKey]: (typeof CONFIG_KEYS)[K] extends { secret: true } ? K : never }[ConfigKey];

@@ -3,7 +3,7 @@
  * messages out. policy/index.ts wraps them in a CrossGuard PolicyPack; tests call them directly.
  */
 import * as yaml from "js-yaml";
-import { isVersionAtLeast, MLFLOW_MINIMUM_VERSION } from "../templates/versions";
+import { isVersionAtLeast, MLFLOW_MINIMUM_VERSION } from "../model/versions";
 
 export interface PolicyResource {
   readonly type: string;

@@ -44,7 +44,7 @@ command -v go >/dev/null || PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null || { echo "[setup] go not found: install Go >= 1.24 and put it on PATH" >&2; exit 1; }
 
 # versitygw, the local lab's S3 server, built from the Go module proxy.
-VERSITYGW_MODULE=$(sed -n 's/^export const VERSITYGW_MODULE = "\(.*\)";$/\1/p' templates/versions.ts)
+VERSITYGW_MODULE=$(sed -n 's/^export const VERSITYGW_MODULE = "\(.*\)";$/\1/p' model/versions.ts)
 if [ ! -x .lab/bin/versitygw ] || ! grep -qx "$VERSITYGW_MODULE" .lab/bin/.versitygw-module 2>/dev/null; then
   step "go: building $VERSITYGW_MODULE (first time: about a minute)"
   mkdir -p .lab/bin

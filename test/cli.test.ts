@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { directLabValues, proxiedLabValues } from "./helpers/fixtures";
 
 const ROOT = path.join(__dirname, "..");
-const CLI = path.join(ROOT, "scripts", "mlflow-lab.js");
+const CLI = path.join(ROOT, "cli", "mlflow-lab.js");
 const CREDENTIALS = ["fixture-password-not-real", "fixture-access-key", "fixture-secret-key"];
 
 function cli(args: string[], input?: string) {

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS } from "../config/keys";
 import { buildLabConfig, type RawConfig } from "../config/schema";
-import { MLFLOW_VERSION } from "../templates/versions";
+import { MLFLOW_VERSION } from "../model/versions";
 import { minimalRawConfig } from "./helpers/labConfig";
 import { validationProblems } from "./helpers/problems";
 

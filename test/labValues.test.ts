@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { labValuesFromDocument, parseLabValues } from "../templates/labValues";
+import { labValuesFromDocument, parseLabValues } from "../model/labValues";
 import { directLabValues, proxiedLabValues } from "./helpers/fixtures";
 import { validationProblems } from "./helpers/problems";
 

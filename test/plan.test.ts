@@ -3,10 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { MASKED, maskValue, planStack, UNKNOWN_TEXT } from "../scripts/plan";
+import { MASKED, maskValue, planStack, UNKNOWN_TEXT } from "../engine/plan";
 
 const ROOT = path.join(__dirname, "..");
-const CLI = path.join(ROOT, "scripts", "mlflow-lab.js");
+const CLI = path.join(ROOT, "cli", "mlflow-lab.js");
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, ...env } });

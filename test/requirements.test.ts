@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { BOTO3_VERSION, isVersionAtLeast, MLFLOW_MINIMUM_VERSION, MLFLOW_VERSION, PSYCOPG2_VERSION } from "../templates/versions";
+import { BOTO3_VERSION, isVersionAtLeast, MLFLOW_MINIMUM_VERSION, MLFLOW_VERSION, PSYCOPG2_VERSION } from "../model/versions";
 
 describe("pinned versions", () => {
   const requirements = fs.readFileSync(path.join(__dirname, "..", "requirements.txt"), "utf8");

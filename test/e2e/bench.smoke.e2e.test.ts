@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { REPO_ROOT } from "../../scripts/localLab";
+import { REPO_ROOT } from "../../localLab/lab";
 
 // The benchmark's own code, on tiny K, time and sizes: it must keep running, not be fast here.
 describe("npm run bench -- --smoke", () => {

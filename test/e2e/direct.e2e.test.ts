@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalLab, LocalLabSummary } from "../../scripts/localLab";
+import type { LocalLab, LocalLabSummary } from "../../localLab/lab";
 import { doctor } from "./doctor";
 import { labWithLoggedRun, type LoggedRun, objectsUnder } from "./labHarness";
 

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/processes";
+import { freePort } from "../../localLab/processes";
 import { doctor } from "./doctor";
 import { E2E_DIR, PYTHON, runOrThrow } from "./labHarness";
 

@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { REPO_ROOT } from "../../scripts/localLab";
+import { REPO_ROOT } from "../../localLab/lab";
 import { PYTHON } from "./labHarness";
 
 export interface DoctorResult {
@@ -17,7 +17,7 @@ export function doctor(envFile: string, extraLines: string[] = []): DoctorResult
     file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "doctor-")), "mlflow_env.sh");
     fs.writeFileSync(file, `${fs.readFileSync(envFile, "utf8")}${extraLines.join("\n")}\n`, { mode: 0o600 });
   }
-  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "scripts", "mlflow-lab.js"), "doctor", "--env", file, "--python", PYTHON], {
+  const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "cli", "mlflow-lab.js"), "doctor", "--env", file, "--python", PYTHON], {
     encoding: "utf8",
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
   });

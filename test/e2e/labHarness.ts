@@ -1,7 +1,7 @@
 /** Brings a local lab up for an end-to-end test file and runs researcher-side commands in it. */
 import * as path from "node:path";
-import { LocalLab, type LocalLabSummary, REPO_ROOT } from "../../scripts/localLab";
-import { run } from "../../scripts/processes";
+import { LocalLab, type LocalLabSummary, REPO_ROOT } from "../../localLab/lab";
+import { run } from "../../localLab/processes";
 
 export const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 export const E2E_DIR = __dirname;

@@ -2,9 +2,9 @@ import * as fs from "node:fs";
 import * as http from "node:http";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalLab, LocalLabSummary } from "../../scripts/localLab";
-import { labDatabaseNames, POSTGRES_SETTINGS } from "../../templates/database";
-import { renderServerFiles } from "../../templates/server";
+import type { LocalLab, LocalLabSummary } from "../../localLab/lab";
+import { labDatabaseNames, POSTGRES_SETTINGS } from "../../templates/server/database";
+import { renderServerFiles } from "../../templates/server/launch";
 import { doctor } from "./doctor";
 import { labWithLoggedRun, type LoggedRun, objectsUnder, runOrThrow } from "./labHarness";
 

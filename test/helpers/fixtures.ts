@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { LabValues } from "../../templates/labValues";
+import type { LabValues } from "../../model/labValues";
 
 const FIXTURES = path.join(__dirname, "..", "fixtures");
 

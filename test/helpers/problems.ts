@@ -1,5 +1,5 @@
-import type { Problem } from "../../templates/validation";
-import { ValidationError } from "../../templates/validation";
+import type { Problem } from "../../model/validation";
+import { ValidationError } from "../../model/validation";
 
 /** The problems a validation reports; fails the test when it reports none. */
 export function validationProblems(validate: () => unknown): Problem[] {

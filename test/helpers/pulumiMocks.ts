@@ -3,8 +3,8 @@
  * stand-ins for computed values, and reads back what every resource was given.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { evaluateProgram, type Evaluation, type RecordedResource } from "../../scripts/mockRuntime";
-import { isSecretMarker } from "../../scripts/plan";
+import { evaluateProgram, type Evaluation, type RecordedResource } from "../../engine/mockRuntime";
+import { isSecretMarker } from "../../engine/plan";
 import type { RawConfig } from "../../config/schema";
 import { minimalRawConfig } from "./labConfig";
 

@@ -1,5 +1,5 @@
-import type { CloudInitSpec } from "../../templates/cloudInit";
-import { SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../../templates/server";
+import type { CloudInitSpec } from "../../templates/server/cloudInit";
+import { SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../../templates/server/launch";
 
 export function vmLaunchSpec(): ServerLaunchSpec {
   return {

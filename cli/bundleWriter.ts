@@ -1,7 +1,7 @@
 /** Writes a rendered bundle to disk: secret files mode 0600, each file replaced atomically. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { BundleFile } from "../templates/bundle";
+import type { BundleFile } from "../templates/researcher/bundle";
 
 export const SECRET_FILE_MODE = 0o600;
 export const PLAIN_FILE_MODE = 0o644;

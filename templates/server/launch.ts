@@ -3,7 +3,7 @@
  * and user-bootstrap scripts, and its systemd unit. The VM's cloud-init and the local lab both
  * write exactly these files, so the two cannot drift apart.
  */
-import { bashAssignment, quoteForBash } from "./shell";
+import { bashAssignment, quoteForBash } from "../shell";
 
 export interface ServerLayout {
   /** Holds server.env and basic_auth.ini (mode 0600). */

@@ -5,8 +5,8 @@
  * field is an error, not something silently ignored.
  */
 import { z } from "zod";
-import { RESERVED_VARIABLES } from "./environment";
-import { ENV_NAME } from "./shell";
+import { RESERVED_VARIABLES } from "../templates/researcher/environment";
+import { ENV_NAME } from "../templates/shell";
 import { problemsFromZod, ValidationError } from "./validation";
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

@@ -8,11 +8,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { labDatabaseNames, postgresUri } from "../templates/database";
-import { evaluateProgram } from "./mockRuntime";
-import { LocalLab, REPO_ROOT } from "./localLab";
-import { freePort, isAlive, mlflowHealthy, run, startDetached, stopGroup, waitFor } from "./processes";
-import { readStackConfig } from "./stackConfig";
+import { labDatabaseNames, postgresUri } from "../templates/server/database";
+import { evaluateProgram } from "../engine/mockRuntime";
+import { LocalLab, REPO_ROOT } from "../localLab/lab";
+import { freePort, isAlive, mlflowHealthy, run, startDetached, stopGroup, waitFor } from "../localLab/processes";
+import { readStackConfig } from "../cli/stackFile";
 
 const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 const BENCH = path.join(REPO_ROOT, "bench");

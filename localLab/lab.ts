@@ -6,16 +6,16 @@
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { labValuesFor } from "../config/labValues";
+import { labValuesFor } from "../model/labValuesFor";
 import { buildLabConfig, type LabConfig } from "../config/schema";
-import { renderBundle } from "../templates/bundle";
-import { labDatabaseNames, POSTGRES_SETTINGS, postgresUri, renderDatabaseSetupSql } from "../templates/database";
-import type { LabValues } from "../templates/labValues";
-import { ADMIN_USERNAME, type ServerLaunchSpec, renderServerFiles, SERVER_DEFAULTS, serverFilePaths } from "../templates/server";
+import { renderBundle } from "../templates/researcher/bundle";
+import { labDatabaseNames, POSTGRES_SETTINGS, postgresUri, renderDatabaseSetupSql } from "../templates/server/database";
+import type { LabValues } from "../model/labValues";
+import { ADMIN_USERNAME, type ServerLaunchSpec, renderServerFiles, SERVER_DEFAULTS, serverFilePaths } from "../templates/server/launch";
 import { quoteForBash } from "../templates/shell";
-import { writeBundle } from "./bundleWriter";
+import { writeBundle } from "../cli/bundleWriter";
 import { freePort, isAlive, mlflowHealthy, portAnswers, run, startDetached, StepError, stopGroup, waitFor } from "./processes";
-import { readLabKeys } from "./stackConfig";
+import { readLabKeys } from "../cli/stackFile";
 
 export const REPO_ROOT = path.join(__dirname, "..");
 const VENV = path.join(REPO_ROOT, ".venv");

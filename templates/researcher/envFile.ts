@@ -1,6 +1,6 @@
 /** Renders the files researchers `source`: mlflow_env.sh and mlflow_env.offline.sh. */
 import { type EnvironmentVariable, ONLINE_ONLY_VARIABLES } from "./environment";
-import { bashAssignment } from "./shell";
+import { bashAssignment } from "../shell";
 
 function exports(variables: readonly EnvironmentVariable[]): string[] {
   return variables.map((variable) => `export ${bashAssignment(variable.name, variable.value)}`);

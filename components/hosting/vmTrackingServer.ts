@@ -1,8 +1,8 @@
 import * as net from "node:net";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
-import { type CloudInitSpec, type VmTls, renderCloudInit } from "../templates/cloudInit";
-import type { ServerLaunchSpec } from "../templates/server";
+import { type CloudInitSpec, type VmTls, renderCloudInit } from "../../templates/server/cloudInit";
+import type { ServerLaunchSpec } from "../../templates/server/launch";
 
 export interface VmDatabaseSettings {
   readonly role: string;

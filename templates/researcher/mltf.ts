@@ -4,8 +4,8 @@
  * nothing else of ours, so every entry is a bash assignment with its value quoted.
  */
 import type { EnvironmentVariable } from "./environment";
-import type { LabValues } from "./labValues";
-import { bashAssignment } from "./shell";
+import type { LabValues } from "../../model/labValues";
+import { bashAssignment } from "../shell";
 
 /** The lab environment first, then the admin's extra variables sorted by name. */
 export function environmentEntries(values: LabValues, environment: readonly EnvironmentVariable[]): string[] {

@@ -4,7 +4,7 @@ import { mlflowEnvironment, offlineEnvironment } from "./environment";
 import { renderEnvFile, renderOfflineEnvFile } from "./envFile";
 import { JOB_TEMPLATE_FILE, renderJobTemplate, renderKubernetesConfig } from "./kubernetes";
 import { renderLabReadme } from "./labReadme";
-import type { LabValues } from "./labValues";
+import type { LabValues } from "../../model/labValues";
 import { renderMltfConfig } from "./mltf";
 
 export interface BundleFile {

@@ -7,9 +7,9 @@
 import * as yaml from "js-yaml";
 import { POSTGRES_SETTINGS, renderDatabaseSetupSql } from "./database";
 import { renderNginxSite } from "./reverseProxy";
-import { type RenderedFile, type ServerLaunchSpec, renderServerFiles, renderSystemdUnit, serverFilePaths } from "./server";
-import { bashAssignment, quoteForBash } from "./shell";
-import { BOTO3_VERSION, PSYCOPG2_VERSION } from "./versions";
+import { type RenderedFile, type ServerLaunchSpec, renderServerFiles, renderSystemdUnit, serverFilePaths } from "./launch";
+import { bashAssignment, quoteForBash } from "../shell";
+import { BOTO3_VERSION, PSYCOPG2_VERSION } from "../../model/versions";
 
 export const SERVICE_USER = "mlflow";
 export const DATA_MOUNT = "/srv/mlflow-data";

@@ -2,8 +2,8 @@
  * From a lab's validated config and the values only known after provisioning to LabValues.
  * The Pulumi program (inside an apply) and the local lab both build LabValues here.
  */
-import type { LabValues } from "../templates/labValues";
-import type { LabConfig } from "./schema";
+import type { LabValues } from "./labValues";
+import type { LabConfig } from "../config/schema";
 
 export interface ProvisionedValues {
   readonly trackingUri: string;

@@ -1,10 +1,10 @@
 /** `mlflow-lab render`: LabValues (or a whole stack output) in, researcher bundle out. */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderBundle } from "../templates/bundle";
-import { labValuesFromDocument } from "../templates/labValues";
-import { writeBundle } from "./bundleWriter";
-import { UsageError } from "./errors";
+import { renderBundle } from "../../templates/researcher/bundle";
+import { labValuesFromDocument } from "../../model/labValues";
+import { writeBundle } from "../bundleWriter";
+import { UsageError } from "../errors";
 
 
 export function readJsonDocument(source: string): unknown {

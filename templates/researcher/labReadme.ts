@@ -1,5 +1,5 @@
 /** The README that ships in each lab's bundle: what the files are and the three ways to use them. */
-import type { LabValues } from "./labValues";
+import type { LabValues } from "../../model/labValues";
 
 export function renderLabReadme(values: LabValues, files: readonly string[]): string {
   const has = (name: string) => files.includes(name);

@@ -5,7 +5,7 @@
  * cluster as written.
  */
 import * as yaml from "js-yaml";
-import type { LabValues } from "./labValues";
+import type { LabValues } from "../../model/labValues";
 
 export const JOB_TEMPLATE_FILE = "kubernetes_job_template.yaml";
 export const RUNAI_SCHEDULER = "runai-scheduler";

@@ -1,14 +1,14 @@
 /** The `mlflow-lab` command line. Each subcommand lives in its own module. */
 import { parseArgs } from "node:util";
 import * as fs from "node:fs";
-import { formatPlan, planStack } from "./plan";
+import { formatPlan, planStack } from "../engine/plan";
 import * as path from "node:path";
-import { runDoctor } from "./doctor";
+import { runDoctor } from "./commands/doctor";
 import { UsageError } from "./errors";
-import { LocalLab } from "./localLab";
-import { StepError } from "./processes";
-import { renderToDirectory } from "./render";
-import { ValidationError } from "../templates/validation";
+import { LocalLab } from "../localLab/lab";
+import { StepError } from "../localLab/processes";
+import { renderToDirectory } from "./commands/render";
+import { ValidationError } from "../model/validation";
 
 const USAGE = `Usage:
   mlflow-lab render --values FILE|- --out DIR   write a lab's researcher bundle

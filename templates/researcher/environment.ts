@@ -3,7 +3,7 @@
  * the `environment` of mltf_config.json and the Run:ai Secret are all rendered from it, so the
  * three cannot disagree.
  */
-import type { LabValues } from "./labValues";
+import type { LabValues } from "../../model/labValues";
 
 /** Artifacts from this size up are uploaded in parts (MLflow's default, 500 MiB, is rarely reached). */
 export const MULTIPART_MINIMUM_BYTES = 100 * 1024 * 1024;

@@ -76,7 +76,7 @@ function answerInvoke(token: string, inputs: Record<string, unknown>): Record<st
     case "openstack:networking/getNetwork:getNetwork":
       return { id: `network-id-of-${String(inputs.name)}`, name: inputs.name };
     default:
-      throw new Error(`mock runtime: no answer for invoke ${token}; add one to scripts/mockRuntime.ts`);
+      throw new Error(`mock runtime: no answer for invoke ${token}; add one to engine/mockRuntime.ts`);
   }
 }
 
