@@ -8,11 +8,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { labDatabaseNames, postgresUri } from "../templates/server/database";
+import { postgresUri } from "../model/launchSpec";
+import { labDatabaseNames } from "../model/names";
 import { evaluateProgram } from "../engine/mockRuntime";
 import { LocalLab, REPO_ROOT } from "../localLab/lab";
 import { freePort, isAlive, mlflowHealthy, run, startDetached, stopGroup, waitFor } from "../localLab/processes";
-import { readStackConfig } from "../cli/stackFile";
+import { readStackConfig } from "../io/stackFile";
 
 const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 const BENCH = path.join(REPO_ROOT, "bench");
@@ -99,9 +100,9 @@ function measureP1(profile: Profile, lab: LocalLab, baseline: { uri: string; dbP
 
 function measureP2(profile: Profile, lab: LocalLab): { rawMBps: number; mlflowMBps: number; ratio: number } {
   const state = lab.state();
-  const config = lab.labConfig(state);
-  log(`P2 ${config.objectStore.artifactMode}: ${profile.artifactMiB} MiB through mlflow_env.sh vs raw boto3`);
-  const output = lab.pythonInBundleEnv("P2", path.join(BENCH, "p2.py"), [String(profile.artifactMiB), config.objectStore.bucketName, "bench-raw"], {
+  const config = lab.labConfig();
+  log(`P2 ${config.artifacts.mode}: ${profile.artifactMiB} MiB through mlflow_env.sh vs raw boto3`);
+  const output = lab.pythonInBundleEnv("P2", path.join(BENCH, "p2.py"), [String(profile.artifactMiB), lab.bucket, "bench-raw"], {
     BENCH_RAW_ENDPOINT: `http://127.0.0.1:${state.ports.s3}`,
     BENCH_RAW_ACCESS_KEY: state.secrets.s3AccessKey,
     BENCH_RAW_SECRET_KEY: state.secrets.s3SecretKey,

@@ -1,14 +1,11 @@
-/** The `mlflow-lab` command line. Each subcommand lives in its own module. */
-import { parseArgs } from "node:util";
-import * as fs from "node:fs";
-import { formatPlan, planStack } from "../engine/plan";
-import * as path from "node:path";
-import { runDoctor } from "./commands/doctor";
-import { UsageError } from "./errors";
-import { LocalLab } from "../localLab/lab";
+/** The `mlflow-lab` command line: parses the command name and hands the rest to its module. */
+import { UsageError } from "../io/errors";
 import { StepError } from "../localLab/processes";
-import { renderToDirectory } from "./commands/render";
 import { ValidationError } from "../model/validation";
+import { doctorCommand } from "./commands/doctor";
+import { localCommand } from "./commands/local";
+import { planCommand } from "./commands/plan";
+import { renderCommand } from "./commands/render";
 
 const USAGE = `Usage:
   mlflow-lab render --values FILE|- --out DIR   write a lab's researcher bundle
@@ -16,9 +13,10 @@ const USAGE = `Usage:
             pulumi stack output --json --show-secrets
   mlflow-lab plan --stack NAME [--json]         the resources of stacks/Pulumi.NAME.yaml,
                                                 evaluated offline (no cloud, no Pulumi CLI)
-  mlflow-lab local up|down|status [--name N] [--artifact-mode proxied|direct]
+  mlflow-lab local up|down|status [--name N] [--stack S] [--artifact-mode proxied|direct]
                                                 the local lab: Postgres, S3 and MLflow on
-                                                loopback, its bundle in out/N (default: local)
+                                                loopback, supervised, its bundle in out/N
+                                                (default: local, from stacks/Pulumi.local.yaml)
   mlflow-lab doctor [--env FILE] [--python PATH]  check a researcher environment (default
                                                 ./mlflow_env.sh with python3); exit 0 when all pass
 `;
@@ -26,63 +24,7 @@ const USAGE = `Usage:
 /** A command returns its exit code, or nothing for 0. */
 type Command = (argv: string[]) => Promise<number | void> | number | void;
 
-const commands: Record<string, Command> = {
-  render(argv) {
-    const { values } = parseArgs({
-      args: argv,
-      options: { values: { type: "string" }, out: { type: "string" } },
-      strict: true,
-    });
-    if (values.values === undefined || values.out === undefined) throw new UsageError("render needs --values FILE|- and --out DIR");
-    const written = renderToDirectory(values.values, values.out);
-    for (const file of written) {
-      const mode = (fs.statSync(file).mode & 0o777).toString(8);
-      console.log(`wrote ${file} (mode ${mode})`);
-    }
-  },
-  local,
-  doctor(argv) {
-    const { values } = parseArgs({ args: argv, options: { env: { type: "string", default: "mlflow_env.sh" }, python: { type: "string", default: "python3" } }, strict: true });
-    return runDoctor(values.env, values.python);
-  },
-  async plan(argv) {
-    const { values } = parseArgs({ args: argv, options: { stack: { type: "string" }, json: { type: "boolean", default: false } }, strict: true });
-    if (values.stack === undefined) throw new UsageError("plan needs --stack NAME (stacks/Pulumi.NAME.yaml)");
-    const plan = await planStack(values.stack);
-    process.stdout.write(values.json ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
-  },
-};
-
-async function local(argv: string[]): Promise<number | void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    options: { name: { type: "string" }, "artifact-mode": { type: "string" } },
-    allowPositionals: true,
-    strict: true,
-  });
-  const [action] = positionals;
-  const mode = values["artifact-mode"];
-  if (mode !== undefined && mode !== "proxied" && mode !== "direct") throw new UsageError(`--artifact-mode must be proxied or direct, not ${JSON.stringify(mode)}`);
-  const lab = new LocalLab({ name: values.name, artifactMode: mode });
-  switch (action) {
-    case "up": {
-      const summary = await lab.up();
-      const runId = lab.runSample();
-      console.log("");
-      console.log(`Tracking URL: ${summary.trackingUri}`);
-      console.log(`Admin login:  ${summary.adminUsername} (password in ${path.relative(process.cwd(), summary.adminPasswordFile)}, mode 0600)`);
-      console.log(`Researchers:  source ${path.relative(process.cwd(), summary.bundleDir)}/mlflow_env.sh`);
-      console.log(`Sample run:   ${runId}`);
-      return;
-    }
-    case "down":
-      return lab.down();
-    case "status":
-      return (await lab.status()) ? 0 : 3;
-    default:
-      throw new UsageError("local needs up, down or status");
-  }
-}
+const COMMANDS: Record<string, Command> = { render: renderCommand, plan: planCommand, local: localCommand, doctor: doctorCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -90,7 +32,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
+  const command = COMMANDS[name];
   if (!command) {
     process.stderr.write(`mlflow-lab: unknown command ${JSON.stringify(name)}\n${USAGE}`);
     return 2;

@@ -1,26 +1,30 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { envSecretName, labValuesFor } from "../model/labValuesFor";
-import type { LabConfig } from "../config/schema";
-import type { VmTls } from "../templates/server/cloudInit";
+import type { LabConfig, TlsChoice, VmServer } from "../model/labConfig";
+import type { LabValues } from "../model/labValues";
+import { labValuesFor } from "../model/labValuesFor";
+import { launchSpecFor, SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../model/launchSpec";
+import { envSecretName } from "../model/names";
 import { mlflowEnvironment } from "../templates/researcher/environment";
 import { POD_CA_CERT_PATH, renderJobTemplate } from "../templates/researcher/kubernetes";
-import type { LabValues } from "../model/labValues";
-import { ADMIN_USERNAME, SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../templates/server/launch";
+import type { VmTls } from "../templates/server/cloudInit";
 import { ArtifactStore } from "./artifactStore";
+import { TrackingServer } from "./hosting/vmTrackingServer";
 import { LabCertificateAuthority } from "./labCertificateAuthority";
 import { RunaiProject } from "./runaiProject";
 import { TrackingDatabase } from "./trackingDatabase";
-import { TrackingServer } from "./hosting/vmTrackingServer";
+
+type Secret = pulumi.Output<string>;
 
 export interface MlflowLabArgs {
   /** The validated lab configuration (see loadLabConfig). */
-  readonly config: LabConfig<pulumi.Output<string>>;
+  readonly config: LabConfig<Secret>;
+  /** Where the tracking server runs: today an OpenStack VM. */
+  readonly server: VmServer<Secret>;
 }
 
-
 /** What the VM's cloud-init needs for TLS, for each TLS mode. */
-function serverTls(tls: LabConfig<pulumi.Output<string>>["server"]["tls"], labCa: LabCertificateAuthority | undefined): pulumi.Output<VmTls> {
+function serverTls(tls: TlsChoice<Secret>, labCa: LabCertificateAuthority | undefined): pulumi.Output<VmTls> {
   const files = (certificatePem: pulumi.Input<string>, privateKeyPem: pulumi.Input<string>) =>
     pulumi.all([certificatePem, privateKeyPem]).apply(([certificate, privateKey]): VmTls => ({ mode: "files", certificatePem: certificate, privateKeyPem: privateKey }));
   switch (tls.mode) {
@@ -49,77 +53,56 @@ export class MlflowLab extends pulumi.ComponentResource {
 
   constructor(name: string, args: MlflowLabArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlflow-lab:lab:MlflowLab", name, {}, opts);
-    const { config } = args;
+    const { config, server } = args;
     const childOpts = { parent: this };
-    const direct = config.objectStore.artifactMode === "direct";
+    const store = server.objectStore;
 
     const artifacts = new ArtifactStore(
       `${name}-artifacts`,
-      {
-        projectId: config.openstack.projectId,
-        s3EndpointUrl: config.objectStore.s3EndpointUrl,
-        region: config.objectStore.region,
-        bucketName: config.objectStore.bucketName,
-        bucketMode: config.objectStore.bucketMode,
-        researcherCredential: direct,
-      },
+      { projectId: server.openstack.projectId, s3EndpointUrl: store.s3EndpointUrl, region: store.region, bucketName: store.bucketName, bucketMode: store.bucketMode, researcherCredential: config.artifacts.mode === "direct" },
       childOpts,
     );
-    const database = new TrackingDatabase(`${name}-database`, { lab: config.lab, database: config.database }, childOpts);
-    const password = (role: string) =>
-      pulumi.secret(new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, childOpts).result);
+    const database = new TrackingDatabase(`${name}-database`, { lab: config.lab, database: server.database }, childOpts);
+    const password = (role: string) => pulumi.secret(new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, childOpts).result);
     const adminPassword = password("admin-password");
     const researcherPassword = password("researcher-password");
     const flaskSecretKey = password("flask-secret-key");
+    const labCa = server.tls.mode === "lab-ca" ? new LabCertificateAuthority(`${name}-ca`, { lab: config.lab, hostname: server.hostname }, childOpts) : undefined;
 
-    const tlsConfig = config.server.tls;
-    const labCa = tlsConfig.mode === "lab-ca" ? new LabCertificateAuthority(`${name}-ca`, { lab: config.lab, hostname: config.server.hostname }, childOpts) : undefined;
-    const vmTls = serverTls(tlsConfig, labCa);
-
-    const hostname = config.server.hostname;
+    const serverCredential = artifacts.serverCredential;
     const launch: pulumi.Output<ServerLaunchSpec> = pulumi
-      .all([database.backendStoreUri, database.authDatabaseUri, artifacts.bucketName, artifacts.serverCredential.accessKeyId, artifacts.serverCredential.secretAccessKey, adminPassword, researcherPassword, flaskSecretKey])
-      .apply(([backendStoreUri, authDatabaseUri, bucket, accessKeyId, secretAccessKey, admin, researcher, flask]) => ({
-        lab: config.lab,
-        layout: VM_LAYOUT,
-        ...SERVER_DEFAULTS,
-        allowedHosts: [hostname, `${hostname}:443`],
-        backendStoreUri,
-        authDatabaseUri,
-        artifacts: direct ? { mode: "direct" as const, root: `s3://${bucket}/artifacts` } : { mode: "proxied" as const, destination: `s3://${bucket}/artifacts` },
-        s3: { endpointUrl: config.objectStore.s3EndpointUrl, accessKeyId, secretAccessKey, region: config.objectStore.region },
-        admin: { username: ADMIN_USERNAME, password: admin },
-        researcher: { username: config.lab, password: researcher },
-        flaskSecretKey: flask,
-      }));
+      .all([artifacts.bucketName, database.password, serverCredential.accessKeyId, serverCredential.secretAccessKey, adminPassword, researcherPassword, flaskSecretKey])
+      .apply(([bucket, databasePassword, s3AccessKeyId, s3SecretAccessKey, admin, researcher, flask]) =>
+        launchSpecFor(
+          config,
+          {
+            layout: VM_LAYOUT,
+            port: SERVER_DEFAULTS.port,
+            publicHosts: [server.hostname, `${server.hostname}:443`],
+            database: database.address,
+            s3EndpointUrl: store.s3EndpointUrl,
+            s3Region: store.region,
+            bucket,
+          },
+          { databasePassword, s3AccessKeyId, s3SecretAccessKey, adminPassword: admin, researcherPassword: researcher, flaskSecretKey: flask },
+        ),
+      );
 
-    const server = new TrackingServer(
+    const trackingServer = new TrackingServer(
       `${name}-server`,
       {
-        hostname,
-        image: config.openstack.image,
-        flavor: config.openstack.flavor,
-        network: config.openstack.network,
-        externalNetwork: config.openstack.externalNetwork,
-        keyPair: config.openstack.keyPair,
-        adminCidr: config.openstack.adminCidr,
-        labCidrs: config.openstack.labCidrs,
-        dataVolumeSizeGiB: config.openstack.dataVolumeSizeGiB,
-        mlflowVersion: config.server.mlflowVersion,
+        hostname: server.hostname,
+        ...server.openstack,
+        mlflowVersion: server.mlflowVersion,
         launch: pulumi.secret(launch),
         database:
-          config.database.mode === "vm"
+          server.database.mode === "vm"
             ? {
                 mode: "vm",
-                settings: database.password.apply((dbPassword) => ({
-                  role: database.roleName,
-                  password: dbPassword,
-                  trackingDatabase: database.trackingDatabaseName,
-                  authDatabase: database.authDatabaseName,
-                })),
+                settings: database.password.apply((dbPassword) => ({ role: database.roleName, password: dbPassword, trackingDatabase: database.trackingDatabaseName, authDatabase: database.authDatabaseName })),
               }
             : { mode: "existing" },
-        tls: pulumi.secret(vmTls),
+        tls: pulumi.secret(serverTls(server.tls, labCa)),
       },
       childOpts,
     );
@@ -130,10 +113,12 @@ export class MlflowLab extends pulumi.ComponentResource {
         .all([researcherPassword, labCa?.caCertPem, artifacts.bucketName, researcherCredential?.accessKeyId, researcherCredential?.secretAccessKey])
         .apply(([researcher, caCertPem, bucket, accessKeyId, secretAccessKey]) =>
           labValuesFor(config, {
-            trackingUri: server.trackingUrl,
+            trackingUri: trackingServer.trackingUrl,
             researcherPassword: researcher,
             ...(caCertPem !== undefined ? { caCertPem } : {}),
-            ...(accessKeyId !== undefined && secretAccessKey !== undefined ? { directArtifacts: { bucket, accessKeyId, secretAccessKey } } : {}),
+            ...(accessKeyId !== undefined && secretAccessKey !== undefined
+              ? { directArtifacts: { s3EndpointUrl: store.s3EndpointUrl, region: store.region, bucket, accessKeyId, secretAccessKey } }
+              : {}),
           }),
         ),
     );
@@ -155,8 +140,8 @@ export class MlflowLab extends pulumi.ComponentResource {
       childOpts,
     );
 
-    this.trackingUrl = server.trackingUrl;
-    this.floatingIp = server.floatingIp;
+    this.trackingUrl = trackingServer.trackingUrl;
+    this.floatingIp = trackingServer.floatingIp;
     this.bucketName = artifacts.bucketName;
     this.namespace = runai.namespace;
     this.registerOutputs({ labValues: this.labValues, trackingUrl: this.trackingUrl, floatingIp: this.floatingIp, bucketName: this.bucketName, namespace: this.namespace });

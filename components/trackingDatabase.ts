@@ -1,19 +1,11 @@
 import * as postgresql from "@pulumi/postgresql";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { labDatabaseNames, postgresUri } from "../templates/server/database";
+import type { DatabaseChoice } from "../model/labConfig";
+import { labDatabaseNames } from "../model/names";
 
-export type TrackingDatabaseMode =
-  | { readonly mode: "vm" }
-  | {
-      readonly mode: "existing";
-      readonly host: string;
-      readonly port: number;
-      readonly adminUsername: string;
-      readonly adminPassword: pulumi.Input<string>;
-      /** libpq sslmode for every connection. */
-      readonly sslMode: string;
-    };
+/** vm: Postgres on the server's data volume (created by its cloud-init); existing: a server you run. */
+export type TrackingDatabaseMode = DatabaseChoice<pulumi.Input<string>>;
 
 export interface TrackingDatabaseArgs {
   readonly lab: string;
@@ -33,11 +25,10 @@ export class TrackingDatabase extends pulumi.ComponentResource {
   readonly roleName: string;
   readonly trackingDatabaseName: string;
   readonly authDatabaseName: string;
+  /** The role's generated password; secret. */
   readonly password: pulumi.Output<string>;
-  /** SQLAlchemy URI of the tracking store; secret. */
-  readonly backendStoreUri: pulumi.Output<string>;
-  /** SQLAlchemy URI of the auth app's database; secret. */
-  readonly authDatabaseUri: pulumi.Output<string>;
+  /** Where the server reaches Postgres. */
+  readonly address: { readonly host: string; readonly port: number; readonly sslMode?: string };
 
   constructor(name: string, args: TrackingDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
     super("mlflow-lab:database:TrackingDatabase", name, {}, opts);
@@ -51,13 +42,8 @@ export class TrackingDatabase extends pulumi.ComponentResource {
     this.password = pulumi.secret(password.result);
 
     const database = args.database;
-    const host = database.mode === "existing" ? database.host : VM_DATABASE_HOST;
-    const port = database.mode === "existing" ? database.port : VM_DATABASE_PORT;
-    const sslMode = database.mode === "existing" ? database.sslMode : undefined;
-    const uri = (db: string) =>
-      pulumi.secret(this.password.apply((password) => postgresUri({ role: this.roleName, password, host, port, database: db, sslMode })));
-    this.backendStoreUri = uri(this.trackingDatabaseName);
-    this.authDatabaseUri = uri(this.authDatabaseName);
+    this.address =
+      database.mode === "existing" ? { host: database.host, port: database.port, sslMode: database.sslMode } : { host: VM_DATABASE_HOST, port: VM_DATABASE_PORT };
 
     if (database.mode === "existing") {
       const provider = new postgresql.Provider(
@@ -86,6 +72,6 @@ export class TrackingDatabase extends pulumi.ComponentResource {
       }
     }
 
-    this.registerOutputs({ backendStoreUri: this.backendStoreUri, authDatabaseUri: this.authDatabaseUri });
+    this.registerOutputs({ roleName: this.roleName, address: this.address });
   }
 }

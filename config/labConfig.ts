@@ -1,29 +1,33 @@
 /** Reads a lab's stack config once, through buildLabConfig's validation. */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKey } from "./keys";
-import { buildLabConfig, type LabConfig, type PlainKey, type RawConfig, type SecretKey } from "./schema";
+import type { LabConfig } from "../model/labConfig";
+import { CONFIG_NAMESPACE, isConfigKey, isSecretKey } from "./keys";
+import { buildLabConfig, type RawConfig, type SecretKey } from "./schema";
 
-export type { LabConfig };
-
-function isSecretKey(key: ConfigKey): key is SecretKey {
-  return "secret" in CONFIG_KEYS[key];
+/** Pulumi knows which keys were stored encrypted but keeps the question @internal; this is its one use. */
+function storedEncrypted(fullKey: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  return runtime.isConfigSecret?.(fullKey) ?? false;
 }
 
-/** Reads every declared key; throws one ValidationError naming every bad key before any resource exists. */
+/**
+ * Reads every key of the mlflow-lab namespace (a misspelt key is reported, not ignored) and
+ * validates them all at once; throws one ValidationError naming every bad key, before any
+ * resource exists.
+ */
 export function loadLabConfig(): LabConfig<pulumi.Output<string>> {
   const config = new pulumi.Config(CONFIG_NAMESPACE);
   const raw: RawConfig = {};
   const secrets: Partial<Record<SecretKey, pulumi.Output<string>>> = {};
   const prefix = `${CONFIG_NAMESPACE}:`;
-  // Every key of our namespace, so a misspelt key is reported instead of silently ignored.
-  const setKeys = Object.keys(pulumi.runtime.allConfig())
-    .filter((fullKey) => fullKey.startsWith(prefix))
-    .map((fullKey) => fullKey.slice(prefix.length));
-  for (const key of setKeys) {
-    if (key in CONFIG_KEYS && isSecretKey(key as ConfigKey)) {
-      secrets[key as SecretKey] = config.requireSecret(key);
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (isConfigKey(key) && isSecretKey(key) && storedEncrypted(fullKey)) {
+      if (value !== "") secrets[key as SecretKey] = config.requireSecret(key);
     } else {
-      raw[key as PlainKey] = config.require(key);
+      // A credential stored in clear lands here too, and buildLabConfig refuses it.
+      (raw as Record<string, string>)[key] = value;
     }
   }
   return buildLabConfig(raw, secrets);

@@ -80,7 +80,7 @@ function answerInvoke(token: string, inputs: Record<string, unknown>): Record<st
   }
 }
 
-/** Evaluates the program once. Throws what the program throws (e.g. a ValidationError). */
+/** Evaluates the program once. Throws what the program throws (bad config: its ValidationError). */
 export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluation> {
   const resources: RecordedResource[] = [];
   const parents = new Map<string, string>();
@@ -113,7 +113,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
   );
   pulumi.runtime.setAllConfig({ ...options.config }, [...(options.secretKeys ?? [])]);
 
-  const run = options.program ?? labStack;
+  const run = options.program ?? (() => labStack("throw"));
   let outputs: Record<string, unknown> = {};
   let failure: { error: unknown } | undefined;
   await pulumi.runtime.runInPulumiStack(() => {

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { type Evaluation, evaluateProgram, type RecordedResource } from "./mockRuntime";
-import { readStackConfig } from "../cli/stackFile";
+import { readStackConfig } from "../io/stackFile";
 
 /** A secret as the engine receives it: an object marked with Pulumi's signature key. */
 export function isSecretMarker(value: unknown): value is { value: unknown } {

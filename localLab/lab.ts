@@ -1,41 +1,40 @@
 /**
- * The local lab: Postgres, an S3 server (versitygw) and the MLflow server on loopback, started
- * from the same renderers as a real lab's VM, plus the researcher bundle in out/<name>.
- * Idempotent: `up` reuses what runs; `down` stops, by pid, every process it started.
+ * The local lab: Postgres, an S3 server (versitygw) and the MLflow server on loopback, launched
+ * from the same renderers as a real lab's VM and kept running by a supervisor, plus the
+ * researcher bundle in out/<name>. Idempotent: `up` reuses what runs; `down` stops every
+ * process of the lab, orphans included.
  */
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { labValuesFor } from "../model/labValuesFor";
-import { buildLabConfig, type LabConfig } from "../config/schema";
-import { renderBundle } from "../templates/researcher/bundle";
-import { labDatabaseNames, POSTGRES_SETTINGS, postgresUri, renderDatabaseSetupSql } from "../templates/server/database";
+import { buildLabConfig } from "../config/schema";
+import type { LabConfig } from "../model/labConfig";
 import type { LabValues } from "../model/labValues";
-import { ADMIN_USERNAME, type ServerLaunchSpec, renderServerFiles, SERVER_DEFAULTS, serverFilePaths } from "../templates/server/launch";
-import { quoteForBash } from "../templates/shell";
-import { writeBundle } from "../cli/bundleWriter";
-import { freePort, isAlive, mlflowHealthy, portAnswers, run, startDetached, StepError, stopGroup, waitFor } from "./processes";
-import { readLabKeys } from "../cli/stackFile";
+import { labValuesFor } from "../model/labValuesFor";
+import type { ServerLaunchSpec } from "../model/launchSpec";
+import { ADMIN_USERNAME, labResourceName } from "../model/names";
+import { renderBundle } from "../templates/researcher/bundle";
+import { writeBundle } from "../io/bundleWriter";
+import { readLabKeys } from "../io/stackFile";
+import { launchScripts, localLaunchSpec, writeLaunchFiles } from "./mlflowServer";
+import { ensureBucket, s3Endpoint, s3Environment } from "./objectStore";
+import { createLabDatabases, initCluster } from "./postgres";
+import { portAnswers, run, StepError, waitFor } from "./processes";
+import { pythonInBundleEnv } from "./researcherShell";
+import { SERVICE_NAMES, type ServiceName, serviceSpec } from "./services";
+import { type LabPaths, labPaths, type LabState, loadOrCreateState, readState, REPO_ROOT, S3_REGION, VENV, VERSITYGW, writePrivateFile } from "./state";
+import { type Desired, readDesired, readRuntime, recoverOrphans, startSupervisor, stopSupervisor, supervisorRunning, writeDesired } from "./supervisor";
 
-export const REPO_ROOT = path.join(__dirname, "..");
-const VENV = path.join(REPO_ROOT, ".venv");
-const VERSITYGW = path.join(REPO_ROOT, ".lab", "bin", "versitygw");
-const POSTGRES_USER = "postgres";
-const S3_REGION = "us-east-1";
+export { REPO_ROOT };
 
 export interface LocalLabOptions {
   /** Lab name (DNS label): state in .lab/<name>, bundle in out/<name>. Default: local. */
   readonly name?: string;
-  /** Default: the local stack's artifactMode (proxied). */
+  /** The stack file the lab's settings come from (stacks/Pulumi.<stack>.yaml). Default: local. */
+  readonly stack?: string;
+  /** Default: the stack's artifactMode. */
   readonly artifactMode?: "proxied" | "direct";
   /** Where progress lines go. Default: stdout. */
   readonly log?: (line: string) => void;
-}
-
-interface LabState {
-  ports: { postgres: number; s3: number; mlflow: number };
-  pids: { s3?: number; mlflow?: number };
-  secrets: { dbPassword: string; adminPassword: string; researcherPassword: string; flaskSecretKey: string; s3AccessKey: string; s3SecretKey: string };
 }
 
 export interface LocalLabSummary {
@@ -46,313 +45,185 @@ export interface LocalLabSummary {
   readonly values: LabValues;
 }
 
-const secret = () => randomBytes(24).toString("hex");
+const START_TIMEOUT_MS: Record<ServiceName, number> = { postgres: 60_000, s3: 30_000, mlflow: 120_000 };
 
 export class LocalLab {
   readonly name: string;
+  readonly paths: LabPaths;
   readonly root: string;
   readonly bundleDir: string;
+  private readonly stack: string;
   private readonly log: (line: string) => void;
   private readonly artifactMode?: "proxied" | "direct";
 
   constructor(options: LocalLabOptions = {}) {
     this.name = options.name ?? "local";
-    this.root = path.join(REPO_ROOT, ".lab", this.name);
-    this.bundleDir = path.join(REPO_ROOT, "out", this.name);
+    this.stack = options.stack ?? "local";
+    this.paths = labPaths(this.name);
+    this.root = this.paths.root;
+    this.bundleDir = this.paths.bundle;
     this.log = options.log ?? ((line) => console.log(line));
     this.artifactMode = options.artifactMode;
   }
 
-  private get stateFile() {
-    return path.join(this.root, "state.json");
-  }
-
-  private readState(): LabState | undefined {
-    return fs.existsSync(this.stateFile) ? (JSON.parse(fs.readFileSync(this.stateFile, "utf8")) as LabState) : undefined;
-  }
-
-  private writeState(state: LabState): void {
-    fs.writeFileSync(this.stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  /** The lab's bucket on the local S3 server. */
+  get bucket(): string {
+    return labResourceName(this.name);
   }
 
   private step(component: string, message: string): void {
     this.log(`[${this.name}] ${component}: ${message}`);
   }
 
-  /** The local stack's config, with this lab's name, loopback endpoints and folders. */
-  labConfig(state: LabState): LabConfig<string> {
-    const config = buildLabConfig<string>(readLabKeys("local"), {});
+  /** The stack's settings as this lab runs them: its own name, loopback servers, offline folders here. */
+  labConfig(): LabConfig<string> {
+    const config = buildLabConfig<string>(readLabKeys(this.stack), {});
     return {
       ...config,
       lab: this.name,
-      objectStore: {
-        ...config.objectStore,
-        s3EndpointUrl: `http://127.0.0.1:${state.ports.s3}`,
-        region: S3_REGION,
-        bucketName: `mlflow-${this.name}`,
-        artifactMode: this.artifactMode ?? config.objectStore.artifactMode,
-      },
+      artifacts: { ...config.artifacts, mode: this.artifactMode ?? config.artifacts.mode },
       offline: { sqliteDbPath: path.join(this.root, "offline", "mlflow.db"), artifactsPath: path.join(this.root, "offline", "artifacts") },
     };
+  }
+
+  launchSpec(state: LabState = this.state()): ServerLaunchSpec {
+    return localLaunchSpec(this.paths, state, this.labConfig(), this.bucket);
+  }
+
+  trackingUri(state: LabState = this.state()): string {
+    return `http://127.0.0.1:${state.ports.mlflow}`;
+  }
+
+  s3Environment(state: LabState = this.state()): Record<string, string> {
+    return s3Environment(state);
   }
 
   async up(): Promise<LocalLabSummary> {
     for (const [tool, file] of [["versitygw", VERSITYGW], ["the Python venv", path.join(VENV, "bin", "mlflow")]] as const) {
       if (!fs.existsSync(file)) throw new StepError(`${tool} is missing (${path.relative(REPO_ROOT, file)}): run npm run setup`);
     }
+    const config = this.labConfig();
     // Traversable (not readable) by the postgres user, which owns the cluster folder inside.
     fs.mkdirSync(this.root, { recursive: true });
     fs.chmodSync(this.root, 0o711);
-    const state = this.readState() ?? {
-      ports: { postgres: await freePort(), s3: await freePort(), mlflow: await freePort() },
-      pids: {},
-      secrets: { dbPassword: secret(), adminPassword: secret(), researcherPassword: secret(), flaskSecretKey: secret(), s3AccessKey: secret().slice(0, 20), s3SecretKey: secret() },
-    };
-    this.writeState(state);
-    const config = this.labConfig(state);
+    fs.mkdirSync(this.paths.s3.data, { recursive: true, mode: 0o700 });
+    const state = await loadOrCreateState(this.paths);
+    initCluster(this.paths, (line) => this.step("postgres", line));
+    const spec = localLaunchSpec(this.paths, state, config, this.bucket);
+    const generation = writeLaunchFiles(spec);
 
-    await this.startPostgres(state, config);
-    await this.startS3(state, config);
-    await this.startMlflow(state, config);
+    const recovered = await recoverOrphans(this.paths);
+    if (recovered.length > 0) this.step("lab", `stopped what a dead supervisor left running: ${recovered.join(", ")}`);
+    if (!supervisorRunning(this.paths)) {
+      for (const name of SERVICE_NAMES) await this.guardPort(name, state);
+      this.step("supervisor", "starting (restarts any service that stops)");
+      await startSupervisor(this.paths, this.name);
+    }
+
+    const desired: Desired = { ...readDesired(this.paths), postgres: "1", s3: "1" };
+    writeDesired(this.paths, desired);
+    await this.waitReady("postgres", state);
+    await this.waitReady("s3", state);
+    createLabDatabases(this.paths, state, config.lab);
+    ensureBucket(state, this.bucket);
+    this.step("s3", `bucket ${this.bucket} ready`);
+
+    const scripts = launchScripts(spec);
+    const mlflowCurrent = readRuntime(this.paths)?.services.mlflow?.generation === generation && (await serviceSpec("mlflow", this.paths, state).ready());
+    if (!mlflowCurrent) {
+      if (desired.mlflow !== undefined && desired.mlflow !== generation) this.step("mlflow", "launch files changed: restarting");
+      // Migrations run once, before the server starts, as on the VM.
+      writeDesired(this.paths, { ...desired, mlflow: undefined });
+      this.step("mlflow", "migrating the tracking and auth databases");
+      run("mlflow migrate", scripts.migrate, []);
+      writeDesired(this.paths, { ...desired, mlflow: generation });
+    }
+    await this.waitReady("mlflow", state);
+    run("mlflow researcher account", scripts.createResearcher, []);
+    this.step("mlflow", `researcher account ${config.lab} ready`);
 
     const values = labValuesFor(config, {
       trackingUri: this.trackingUri(state),
       researcherPassword: state.secrets.researcherPassword,
-      ...(config.objectStore.artifactMode === "direct"
-        ? { directArtifacts: { bucket: config.objectStore.bucketName, accessKeyId: state.secrets.s3AccessKey, secretAccessKey: state.secrets.s3SecretKey } }
+      ...(config.artifacts.mode === "direct"
+        ? { directArtifacts: { s3EndpointUrl: s3Endpoint(state), region: S3_REGION, bucket: this.bucket, accessKeyId: state.secrets.s3AccessKey, secretAccessKey: state.secrets.s3SecretKey } }
         : {}),
     });
-    fs.writeFileSync(path.join(this.root, "labValues.json"), `${JSON.stringify(values, null, 2)}\n`, { mode: 0o600 });
+    writePrivateFile(this.paths.labValues, `${JSON.stringify(values, null, 2)}\n`);
     writeBundle(renderBundle(values, this.bundleDir), this.bundleDir);
     this.step("bundle", `written to ${path.relative(process.cwd(), this.bundleDir) || "."}`);
-    const adminPasswordFile = path.join(this.root, "admin-password");
-    fs.writeFileSync(adminPasswordFile, `${state.secrets.adminPassword}\n`, { mode: 0o600 });
-    return { trackingUri: this.trackingUri(state), bundleDir: this.bundleDir, adminUsername: ADMIN_USERNAME, adminPasswordFile, values };
+    writePrivateFile(this.paths.adminPassword, `${state.secrets.adminPassword}\n`);
+    return { trackingUri: this.trackingUri(state), bundleDir: this.bundleDir, adminUsername: ADMIN_USERNAME, adminPasswordFile: this.paths.adminPassword, values };
   }
 
-  trackingUri(state: LabState): string {
-    return `http://127.0.0.1:${state.ports.mlflow}`;
-  }
-
-  private async guardPort(component: string, port: number, ours: boolean): Promise<void> {
-    if (!ours && (await portAnswers(port))) {
-      throw new StepError(`${component}: port ${port} is taken by another process; stop it, or remove ${path.relative(process.cwd(), this.stateFile)} to pick new ports`);
+  /** With no supervisor and its orphans stopped, anything on the lab's ports is someone else's. */
+  private async guardPort(name: ServiceName, state: LabState): Promise<void> {
+    const port = state.ports[name];
+    if (await portAnswers(port)) {
+      throw new StepError(`${name}: port ${port} is taken by another process; stop it, or remove ${path.relative(process.cwd(), this.paths.state)} to pick new ports`);
     }
   }
 
-  // --- Postgres: a private cluster in .lab/<name>/postgres, run as the postgres user when root.
-  private postgresPaths() {
-    const dir = path.join(this.root, "postgres");
-    return { dir, data: path.join(dir, "data"), socket: path.join(dir, "run"), log: path.join(dir, "postgres.log") };
-  }
-
-  private postgresBin(tool: string): string {
-    const versions = fs.existsSync("/usr/lib/postgresql") ? fs.readdirSync("/usr/lib/postgresql").sort((a, b) => Number(a) - Number(b)) : [];
-    if (versions.length === 0) throw new StepError("postgres: not installed; run npm run setup");
-    return `/usr/lib/postgresql/${versions[versions.length - 1]}/bin/${tool}`;
-  }
-
-  private postgresUser(): string | undefined {
-    return process.getuid?.() === 0 ? POSTGRES_USER : undefined;
-  }
-
-  private postgresRunning(): boolean {
-    const { data } = this.postgresPaths();
-    if (!fs.existsSync(path.join(data, "PG_VERSION"))) return false;
-    try {
-      run("postgres status", this.postgresBin("pg_ctl"), ["-D", data, "status"], { asUser: this.postgresUser() });
-      return true;
-    } catch {
-      return false;
+  private async waitReady(name: ServiceName, state: LabState): Promise<void> {
+    const spec = serviceSpec(name, this.paths, state);
+    if (await spec.ready()) {
+      this.step(name, `running (port ${state.ports[name]})`);
+      return;
     }
-  }
-
-  private async startPostgres(state: LabState, config: LabConfig<string>): Promise<void> {
-    const paths = this.postgresPaths();
-    const asUser = this.postgresUser();
-    if (!fs.existsSync(path.join(paths.data, "PG_VERSION"))) {
-      this.step("postgres", `initdb in ${path.relative(process.cwd(), paths.data)}`);
-      fs.mkdirSync(paths.socket, { recursive: true, mode: 0o700 });
-      if (asUser) run("chown", "chown", ["-R", `${asUser}:${asUser}`, paths.dir]);
-      // Socket access is limited to the owner by the 0700 socket folder, so trust suffices there.
-      run("postgres initdb", this.postgresBin("initdb"), ["-D", paths.data, "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256"], { asUser });
-    }
-    if (this.postgresRunning()) {
-      this.step("postgres", `running on 127.0.0.1:${state.ports.postgres}`);
-    } else {
-      await this.guardPort("postgres", state.ports.postgres, false);
-      this.step("postgres", `starting on 127.0.0.1:${state.ports.postgres}`);
-      const settings = Object.entries(POSTGRES_SETTINGS).map(([name, value]) => `-c ${name}=${quoteForBash(value)}`);
-      const options = [`-p ${state.ports.postgres}`, `-k ${quoteForBash(paths.socket)}`, "-c listen_addresses=127.0.0.1", ...settings].join(" ");
-      run("postgres start", this.postgresBin("pg_ctl"), ["-D", paths.data, "-l", paths.log, "-w", "-t", "60", "-o", options, "start"], { asUser });
-    }
-    // The same names and SQL as the VM's bootstrap.
-    const names = labDatabaseNames(config.lab);
-    run(
-      "postgres role and databases",
-      this.postgresBin("psql"),
-      ["-h", paths.socket, "-p", String(state.ports.postgres), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-q", "-v", `role=${names.role}`, "-v", `tracking=${names.tracking}`, "-v", `auth=${names.auth}`],
-      { input: renderDatabaseSetupSql(), env: { ...process.env, DB_PASSWORD: state.secrets.dbPassword } },
-    );
-  }
-
-  // --- S3: versitygw over a folder, the root key from the environment (never argv).
-  private async startS3(state: LabState, config: LabConfig<string>): Promise<void> {
-    const dir = path.join(this.root, "s3");
-    const data = path.join(dir, "data");
-    fs.mkdirSync(data, { recursive: true, mode: 0o700 });
-    const ours = isAlive(state.pids.s3);
-    if (ours && (await portAnswers(state.ports.s3))) {
-      this.step("s3", `running on 127.0.0.1:${state.ports.s3} (pid ${state.pids.s3})`);
-    } else {
-      await this.guardPort("s3", state.ports.s3, ours);
-      this.step("s3", `starting versitygw on 127.0.0.1:${state.ports.s3}`);
-      const pid = startDetached(VERSITYGW, ["--port", `127.0.0.1:${state.ports.s3}`, "--region", S3_REGION, "--quiet", "posix", data], path.join(dir, "versitygw.log"), {
-        env: { ...process.env, ROOT_ACCESS_KEY_ID: state.secrets.s3AccessKey, ROOT_SECRET_ACCESS_KEY: state.secrets.s3SecretKey },
-      });
-      state.pids.s3 = pid;
-      this.writeState(state);
-      await waitFor("s3", () => portAnswers(state.ports.s3), 30_000, () => !isAlive(pid));
-    }
-    this.python(
-      "s3 bucket",
-      [
-        "import os, boto3",
-        "s3 = boto3.client('s3', endpoint_url=os.environ['MLFLOW_S3_ENDPOINT_URL'], region_name=os.environ['AWS_DEFAULT_REGION'])",
-        "names = [b['Name'] for b in s3.list_buckets().get('Buckets', [])]",
-        "bucket = os.environ['LAB_BUCKET']",
-        "bucket in names or s3.create_bucket(Bucket=bucket)",
-      ].join("\n"),
-      { ...this.s3Environment(state), LAB_BUCKET: config.objectStore.bucketName },
-    );
-    this.step("s3", `bucket ${config.objectStore.bucketName} ready`);
-  }
-
-  s3Environment(state: LabState): Record<string, string> {
-    return {
-      MLFLOW_S3_ENDPOINT_URL: `http://127.0.0.1:${state.ports.s3}`,
-      AWS_ACCESS_KEY_ID: state.secrets.s3AccessKey,
-      AWS_SECRET_ACCESS_KEY: state.secrets.s3SecretKey,
-      AWS_DEFAULT_REGION: S3_REGION,
-    };
-  }
-
-  private python(what: string, code: string, env: Record<string, string>): string {
-    return run(what, path.join(VENV, "bin", "python"), ["-c", code], { env: { ...process.env, ...env } });
-  }
-
-  // --- MLflow: exactly the launch files the VM gets, in .lab/<name>/server.
-  launchSpec(state: LabState, config: LabConfig<string>): ServerLaunchSpec {
-    const names = labDatabaseNames(config.lab);
-    const database = (name: string) => postgresUri({ role: names.role, password: state.secrets.dbPassword, host: "127.0.0.1", port: state.ports.postgres, database: name });
-    const bucketPath = `s3://${config.objectStore.bucketName}/artifacts`;
-    return {
-      lab: config.lab,
-      layout: { configDir: path.join(this.root, "server", "etc"), binDir: path.join(this.root, "server", "bin"), venvDir: VENV },
-      ...SERVER_DEFAULTS,
-      port: state.ports.mlflow,
-      allowedHosts: [`127.0.0.1:${state.ports.mlflow}`, `localhost:${state.ports.mlflow}`],
-      backendStoreUri: database(names.tracking),
-      authDatabaseUri: database(names.auth),
-      artifacts: config.objectStore.artifactMode === "direct" ? { mode: "direct", root: bucketPath } : { mode: "proxied", destination: bucketPath },
-      s3: { endpointUrl: config.objectStore.s3EndpointUrl, accessKeyId: state.secrets.s3AccessKey, secretAccessKey: state.secrets.s3SecretKey, region: S3_REGION },
-      admin: { username: ADMIN_USERNAME, password: state.secrets.adminPassword },
-      researcher: { username: config.lab, password: state.secrets.researcherPassword },
-      flaskSecretKey: state.secrets.flaskSecretKey,
-    };
-  }
-
-  private async startMlflow(state: LabState, config: LabConfig<string>): Promise<void> {
-    const spec = this.launchSpec(state, config);
-    let changed = false;
-    for (const file of renderServerFiles(spec)) {
-      fs.mkdirSync(path.dirname(file.path), { recursive: true, mode: 0o700 });
-      changed ||= !fs.existsSync(file.path) || fs.readFileSync(file.path, "utf8") !== file.content;
-      fs.writeFileSync(file.path, file.content, { mode: file.mode });
-      fs.chmodSync(file.path, file.mode);
-    }
-    const paths = serverFilePaths(spec.layout);
-    const healthy = () => mlflowHealthy(this.trackingUri(state));
-    const ours = isAlive(state.pids.mlflow);
-    if (ours && changed) this.step("mlflow", "launch files changed: restarting");
-    if (ours && !changed && (await healthy())) {
-      this.step("mlflow", `running on ${this.trackingUri(state)} (pid ${state.pids.mlflow})`);
-    } else {
-      if (ours && state.pids.mlflow !== undefined) await stopGroup(state.pids.mlflow);
-      await this.guardPort("mlflow", state.ports.mlflow, false);
-      this.step("mlflow", "migrating the tracking and auth databases");
-      run("mlflow migrate", paths.migrate, []);
-      this.step("mlflow", `starting the server on ${this.trackingUri(state)}`);
-      const pid = startDetached(paths.launch, [], path.join(this.root, "server", "mlflow.log"));
-      state.pids.mlflow = pid;
-      this.writeState(state);
-      await waitFor("mlflow", healthy, 120_000, () => !isAlive(pid));
-    }
-    run("mlflow researcher account", paths.createResearcher, []);
-    this.step("mlflow", `researcher account ${config.lab} ready`);
+    this.step(name, `starting on 127.0.0.1:${state.ports[name]}`);
+    await waitFor(name, spec.ready, START_TIMEOUT_MS[name], () => !supervisorRunning(this.paths));
+    this.step(name, `ready on 127.0.0.1:${state.ports[name]}`);
   }
 
   async down(): Promise<void> {
-    const state = this.readState();
-    if (!state) {
+    if (!readState(this.paths)) {
       this.step("lab", "nothing to stop (never started)");
       return;
     }
-    for (const component of ["mlflow", "s3"] as const) {
-      const pid = state.pids[component];
-      if (isAlive(pid) && pid !== undefined) {
-        this.step(component, `stopping pid ${pid}`);
-        await stopGroup(pid);
-      } else {
-        this.step(component, "not running");
-      }
-      delete state.pids[component];
-      this.writeState(state);
+    if (supervisorRunning(this.paths)) {
+      this.step("lab", "stopping mlflow, s3 and postgres");
+      await stopSupervisor(this.paths);
     }
-    if (this.postgresRunning()) {
-      this.step("postgres", "stopping");
-      run("postgres stop", this.postgresBin("pg_ctl"), ["-D", this.postgresPaths().data, "-m", "fast", "-w", "stop"], { asUser: this.postgresUser() });
-    } else {
-      this.step("postgres", "not running");
-    }
+    const recovered = await recoverOrphans(this.paths);
+    if (recovered.length > 0) this.step("lab", `stopped leftover processes of ${recovered.join(", ")}`);
+    writeDesired(this.paths, {});
+    this.step("lab", "stopped");
   }
 
+  /** One line per service; true when every one answers. */
   async status(): Promise<boolean> {
-    const state = this.readState();
+    const state = readState(this.paths);
     if (!state) {
       this.step("lab", "not created (run mlflow-lab local up)");
       return false;
     }
-    const postgres = this.postgresRunning();
-    const s3 = isAlive(state.pids.s3) && (await portAnswers(state.ports.s3));
-    const mlflow = isAlive(state.pids.mlflow) && (await mlflowHealthy(this.trackingUri(state)));
-    this.step("postgres", postgres ? `running on 127.0.0.1:${state.ports.postgres}` : "stopped");
-    this.step("s3", s3 ? `running on 127.0.0.1:${state.ports.s3} (pid ${state.pids.s3})` : "stopped");
-    this.step("mlflow", mlflow ? `running on ${this.trackingUri(state)} (pid ${state.pids.mlflow})` : "stopped");
-    return postgres && s3 && mlflow;
+    const runtime = readRuntime(this.paths);
+    const supervised = supervisorRunning(this.paths);
+    let healthy = supervised;
+    this.step("supervisor", supervised ? `running (pid ${runtime?.supervisorPid})` : "stopped");
+    for (const name of SERVICE_NAMES) {
+      const up = supervised && (await serviceSpec(name, this.paths, state).ready());
+      healthy &&= up;
+      const restarts = runtime?.restarts[name] ?? 0;
+      const where = name === "mlflow" ? this.trackingUri(state) : `127.0.0.1:${state.ports[name]}`;
+      this.step(name, `${up ? `running on ${where}` : "stopped"}${restarts > 0 ? ` (restarted ${restarts} time${restarts === 1 ? "" : "s"})` : ""}`);
+    }
+    return healthy;
   }
 
   /** The lab's internal state (ports, secrets): for tests and benchmarks that check the parts directly. */
   state(): LabState {
-    const state = this.readState();
+    const state = readState(this.paths);
     if (!state) throw new StepError(`lab ${this.name} was never started`);
     return state;
   }
 
-  /** Runs scripts/sample_train.py through the bundle's mlflow_env.sh; returns the run id. */
-  /**
-   * Runs a Python script the way a researcher would: a clean shell that sources the bundle's
-   * mlflow_env.sh and nothing else of ours (`env` adds what the caller needs beside it).
-   */
+  /** Runs a Python script the way a researcher would, through the bundle's mlflow_env.sh. */
   pythonInBundleEnv(what: string, script: string, args: readonly string[] = [], env: Record<string, string> = {}): string {
-    const command = [
-      "set -euo pipefail",
-      `source ${quoteForBash(path.join(this.bundleDir, "mlflow_env.sh"))}`,
-      `exec ${[path.join(VENV, "bin", "python"), script, ...args].map(quoteForBash).join(" ")}`,
-    ].join("; ");
-    return run(what, "bash", ["-c", command], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env } });
+    return pythonInBundleEnv(this.bundleDir, what, script, args, env);
   }
 
+  /** Runs scripts/sample_train.py through the bundle's mlflow_env.sh; returns the run id. */
   runSample(): string {
     this.step("sample", "training through source mlflow_env.sh");
     const output = this.pythonInBundleEnv("sample training run", path.join(REPO_ROOT, "scripts", "sample_train.py"));

@@ -47,20 +47,36 @@ export function isAlive(pid: number | undefined): boolean {
   }
 }
 
-/** Stops a process group started by startDetached: TERM, then KILL after `graceMs`. */
-export async function stopGroup(pid: number, graceMs = 10_000): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, sig);
-    } catch {
-      /* already gone */
-    }
-  };
-  signal("SIGTERM");
+/**
+ * True while any process of the group lives: the leader, or orphans it left (workers of a
+ * killed server keep its process group, and its port).
+ */
+export function groupAlive(pgid: number | undefined): boolean {
+  if (pgid === undefined) return false;
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the group exists but belongs to another user (postgres when we are root).
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    /* already gone */
+  }
+}
+
+/** Stops a whole process group: `signal` (TERM by default), then KILL after `graceMs`, as systemd does. */
+export async function stopGroup(pgid: number, graceMs = 10_000, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+  signalGroup(pgid, signal);
   const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (isAlive(pid)) signal("SIGKILL");
-  while (isAlive(pid)) await sleep(50);
+  while (groupAlive(pgid) && Date.now() < deadline) await sleep(100);
+  if (groupAlive(pgid)) signalGroup(pgid, "SIGKILL");
+  while (groupAlive(pgid)) await sleep(50);
 }
 
 export function sleep(ms: number): Promise<void> {

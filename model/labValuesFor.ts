@@ -2,20 +2,23 @@
  * From a lab's validated config and the values only known after provisioning to LabValues.
  * The Pulumi program (inside an apply) and the local lab both build LabValues here.
  */
+import type { LabConfig } from "./labConfig";
 import type { LabValues } from "./labValues";
-import type { LabConfig } from "../config/schema";
+import { envSecretName } from "./names";
 
 export interface ProvisionedValues {
   readonly trackingUri: string;
   readonly researcherPassword: string;
   /** The lab CA certificate, when the lab generated one. */
   readonly caCertPem?: string;
-  /** The bucket and researchers' keys, in direct artifact mode only. */
-  readonly directArtifacts?: { readonly bucket: string; readonly accessKeyId: string; readonly secretAccessKey: string };
-}
-
-export function envSecretName(lab: string): string {
-  return `mlflow-${lab}-env`;
+  /** Where researchers reach the bucket and with which keys, in direct artifact mode only. */
+  readonly directArtifacts?: {
+    readonly s3EndpointUrl: string;
+    readonly region: string;
+    readonly bucket: string;
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+  };
 }
 
 export function labValuesFor(config: LabConfig<unknown>, provisioned: ProvisionedValues): LabValues {
@@ -28,9 +31,9 @@ export function labValuesFor(config: LabConfig<unknown>, provisioned: Provisione
     ...(provisioned.caCertPem !== undefined ? { tls: { caCertPem: provisioned.caCertPem } } : {}),
     ...(config.experimentName !== undefined ? { experimentName: config.experimentName } : {}),
     artifacts:
-      config.objectStore.artifactMode === "direct" && direct
-        ? { mode: "direct", s3EndpointUrl: config.objectStore.s3EndpointUrl, region: config.objectStore.region, ...direct }
-        : { mode: "proxied", ...(config.objectStore.multipartUpload ? {} : { multipartUpload: false }) },
+      config.artifacts.mode === "direct" && direct
+        ? { mode: "direct", ...direct }
+        : { mode: "proxied", ...(config.artifacts.multipartUpload ? {} : { multipartUpload: false }) },
     runai: {
       project: config.runai.project,
       ...(config.runai.kubeContext !== undefined ? { kubeContext: config.runai.kubeContext } : {}),

@@ -1,3 +1,5 @@
+import { PATTERNS } from "../model/fields";
+
 /**
  * Quotes a value for bash so that the shell reproduces it byte for byte and expands nothing.
  * Single quotes suppress every expansion; an embedded single quote closes the string, adds an
@@ -10,9 +12,6 @@ export function quoteForBash(value: string): string {
 
 /** `NAME='value'`, the form bash reads after `export `. */
 export function bashAssignment(name: string, value: string): string {
-  if (!ENV_NAME.test(name)) throw new Error(`${JSON.stringify(name)} is not a valid environment variable name`);
+  if (!PATTERNS.envName.test(name)) throw new Error(`${JSON.stringify(name)} is not a valid environment variable name`);
   return `${name}=${quoteForBash(value)}`;
 }
-
-/** POSIX environment variable names: what bash accepts after `export`. */
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

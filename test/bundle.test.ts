@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderBundle, type BundleFile } from "../templates/researcher/bundle";
 import { parseLabValues, type LabValues } from "../model/labValues";
-import { writeBundle } from "../cli/bundleWriter";
+import { writeBundle } from "../io/bundleWriter";
 import { quoteForBash } from "../templates/shell";
 import { environmentAfter, jobEnvironment, shellcheck } from "./helpers/bash";
 import { directLabValues, proxiedLabValues } from "./helpers/fixtures";

@@ -1,8 +1,8 @@
 import * as yaml from "js-yaml";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS } from "../config/keys";
+import { CONFIG_KEYS, type ConfigKeySpec } from "../config/keys";
+import { PROJECT_FILE, renderProjectFile } from "../config/projectFile";
 import { buildLabConfig, type RawConfig } from "../config/schema";
 import { MLFLOW_VERSION } from "../model/versions";
 import { minimalRawConfig } from "./helpers/labConfig";
@@ -15,27 +15,31 @@ describe("buildLabConfig", () => {
     const config = buildLabConfig(minimalRawConfig(), {});
     expect(config).toEqual({
       lab: "ocean-lab",
-      openstack: {
-        projectId: "0123456789abcdef0123456789abcdef",
-        image: "Ubuntu-24.04-Noble-x64-2024-06",
-        flavor: "p4-6gb",
-        network: "def-ocean-network",
-        externalNetwork: "Public-Network",
-        keyPair: "ocean-admin",
-        adminCidr: "198.51.100.7/32",
-        labCidrs: ["203.0.113.0/24", "2001:db8::/48"],
-        dataVolumeSizeGiB: 50,
+      server: {
+        hosting: "vm",
+        hostname: "mlflow.ocean-lab.example.org",
+        mlflowVersion: MLFLOW_VERSION,
+        tls: { mode: "lab-ca" },
+        database: { mode: "vm" },
+        openstack: {
+          projectId: "0123456789abcdef0123456789abcdef",
+          image: "Ubuntu-24.04-Noble-x64-2024-06",
+          flavor: "p4-6gb",
+          network: "def-ocean-network",
+          externalNetwork: "Public-Network",
+          keyPair: "ocean-admin",
+          adminCidr: "198.51.100.7/32",
+          labCidrs: ["203.0.113.0/24", "2001:db8::/48"],
+          dataVolumeSizeGiB: 50,
+        },
+        objectStore: {
+          s3EndpointUrl: "https://object-arbutus.example.org",
+          region: "us-east-1",
+          bucketName: "mlflow-ocean-lab",
+          bucketMode: "create",
+        },
       },
-      server: { hostname: "mlflow.ocean-lab.example.org", mlflowVersion: MLFLOW_VERSION, tls: { mode: "lab-ca" } },
-      database: { mode: "vm" },
-      objectStore: {
-        s3EndpointUrl: "https://object-arbutus.example.org",
-        region: "us-east-1",
-        bucketName: "mlflow-ocean-lab",
-        bucketMode: "create",
-        artifactMode: "proxied",
-        multipartUpload: true,
-      },
+      artifacts: { mode: "proxied", multipartUpload: true },
       runai: {
         project: "ocean-lab",
         namespaceMode: "adopt",
@@ -109,7 +113,7 @@ describe("buildLabConfig", () => {
     const raw = minimalRawConfig();
     delete raw.hostname;
     expect(problemsOf(raw)).toEqual([
-      { path: "mlflow-lab:hostname", message: "is required; fix: pulumi config set hostname mlflow.ocean-lab.example.org" },
+      { path: "mlflow-lab:hostname", message: "is required when hosting is vm; fix: pulumi config set hostname mlflow.ocean-lab.example.org" },
     ]);
   });
 
@@ -127,7 +131,7 @@ describe("buildLabConfig", () => {
     );
     expect(problems.find((p) => p.path === "mlflow-lab:tlsCertificate")?.message).toMatch(/only applies when tlsMode is institution \(tlsMode is lab-ca\)/);
     expect(problems.find((p) => p.path === "mlflow-lab:databaseAdminPassword")?.message).toBe(
-      "is required when databaseMode is existing; fix: pulumi config set databaseAdminPassword --secret",
+      "is required when databaseMode is existing; fix: pulumi config set --secret databaseAdminPassword",
     );
   });
 
@@ -136,7 +140,7 @@ describe("buildLabConfig", () => {
       { ...minimalRawConfig(), databaseMode: "existing", databaseHost: "pg.example.org", databaseAdminUsername: "postgres" },
       { databaseAdminPassword: "admin-secret" },
     );
-    expect(config.database).toEqual({
+    expect(config.server.hosting === "vm" && config.server.database).toEqual({
       mode: "existing",
       host: "pg.example.org",
       port: 5432,
@@ -155,25 +159,36 @@ describe("buildLabConfig", () => {
   });
 
   it("never echoes a secret key's value, even one passed where it does not belong", () => {
-    const problems = problemsOf({ ...minimalRawConfig(), tlsPrivateKey: "-----BEGIN PRIVATE KEY----- topsecret" } as RawConfig);
-    expect(problems.map((p) => p.path)).toEqual(["mlflow-lab:tlsPrivateKey"]);
+    const problems = problemsOf({ ...minimalRawConfig(), tlsPrivateKey: "-----BEGIN PRIVATE KEY----- topsecret" });
+    expect(problems.map((p) => p.path)).toEqual(["mlflow-lab:tlsPrivateKey", "mlflow-lab:tlsPrivateKey"]);
+    expect(problems.map((p) => p.message.replace(/;.*/, ""))).toEqual(["holds a credential but is stored in clear text", "only applies when tlsMode is institution (tlsMode is lab-ca)"]);
     expect(JSON.stringify(problems)).not.toContain("topsecret");
   });});
 
 describe("Pulumi.yaml", () => {
-  const project = yaml.load(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")) as {
+  const project = yaml.load(fs.readFileSync(PROJECT_FILE, "utf8")) as {
     name: string;
     stackConfigDir: string;
-    config: Record<string, { type: string; description: string; secret?: boolean }>;
+    config: Record<string, { type: string; description: string; default?: unknown; secret?: boolean }>;
   };
 
-  it("declares exactly the keys loadLabConfig reads, with their type, description and secrecy", () => {
+  it("is exactly what the key table renders", () => {
+    expect(fs.readFileSync(PROJECT_FILE, "utf8")).toBe(renderProjectFile());
+  });
+
+  it("declares every key the program reads, with its type, description and default", () => {
     expect(project.name).toBe("mlflow-lab");
     expect(project.stackConfigDir).toBe("stacks");
     expect(Object.keys(project.config)).toEqual(Object.keys(CONFIG_KEYS));
-    for (const [key, spec] of Object.entries(CONFIG_KEYS)) {
-      expect(project.config[key], key).toMatchObject({ type: spec.type, description: spec.description });
-      expect(project.config[key].secret ?? false, key).toBe("secret" in spec);
+    for (const [key, spec] of Object.entries(CONFIG_KEYS) as [string, ConfigKeySpec][]) {
+      expect(project.config[key].type, key).toBe(spec.type);
+      expect(project.config[key].description, key).toContain(spec.description);
+      // Only keys every stack sets go without a default: the CLI demands the others otherwise.
+      expect("default" in project.config[key], key).toBe(spec.required !== true);
+      if (spec.default !== undefined) expect(project.config[key].default, key).toEqual(spec.default);
+      // The CLI demands a declared secret's default be encrypted too: the program enforces it instead.
+      expect(project.config[key].secret, key).toBeUndefined();
     }
+    expect(Object.keys(project.config).filter((key) => !("default" in project.config[key]))).toEqual(["lab", "runaiImageRepository"]);
   });
 });

@@ -1,6 +1,6 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { readLabKeys } from "../cli/stackFile";
+import { readLabKeys } from "../io/stackFile";
 import {
   backupsConfigured,
   cloudInitPinsSafeMlflow,

@@ -2,7 +2,8 @@ import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { renderBootstrapScript, renderCloudInit } from "../templates/server/cloudInit";
 import { POSTGRES_SETTINGS } from "../templates/server/database";
-import { renderServerFiles, type ServerLaunchSpec } from "../templates/server/launch";
+import type { ServerLaunchSpec } from "../model/launchSpec";
+import { renderServerFiles } from "../templates/server/launch";
 import { vmCloudInitSpec, vmLaunchSpec } from "./helpers/serverSpec";
 
 describe("the server launch shared by the VM and the local lab", () => {

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parseLabValues, type LabValues } from "../model/labValues";
 import { ValidationError } from "../model/validation";
 import { renderBundle } from "../templates/researcher/bundle";
-import { readLabKeys } from "../cli/stackFile";
+import { readLabKeys } from "../io/stackFile";
 import { shellcheck } from "./helpers/bash";
 import { minimalRawConfig } from "./helpers/labConfig";
 import { evaluate, isSecretInput, named, ofType, plain, unwrap } from "./helpers/pulumiMocks";
@@ -129,7 +129,7 @@ describe("TrackingServer", () => {
     expect(files["/etc/mlflow/tls/server.key"].permissions).toBe("0600");
     expect(files["/opt/mlflow/bin/mlflow-bootstrap"].content).toContain("MLFLOW_VERSION='3.17.2'");
     expect(files["/opt/mlflow/bin/mlflow-bootstrap"].content).toContain("DATA_DEVICE='/dev/disk/by-id/virtio-ocean-lab-server-dat'");
-    expect(files["/opt/mlflow/bin/mlflow-server"].content).toContain("--allowed-hosts 'mlflow.ocean-lab.example.org,mlflow.ocean-lab.example.org:443'");
+    expect(files["/opt/mlflow/bin/mlflow-server"].content).toContain("--allowed-hosts 'mlflow.ocean-lab.example.org,mlflow.ocean-lab.example.org:443,127.0.0.1:5000,localhost:5000'");
     expect(files["/opt/mlflow/bin/mlflow-server"].content).toContain("--host '127.0.0.1'");
     expect(files["/etc/mlflow/server.env"].content).toContain("export MLFLOW_SERVER_ENABLE_JOB_EXECUTION='false'");
     expect(files["/etc/mlflow/server.env"].content).toContain("export MLFLOW_ARTIFACTS_DESTINATION='s3://mlflow-ocean-lab/artifacts'");

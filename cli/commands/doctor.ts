@@ -2,8 +2,9 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { quoteForBash } from "../../templates/shell";
-import { UsageError } from "../errors";
+import { UsageError } from "../../io/errors";
 
 export function runDoctor(envFile: string, python: string): number {
   if (!fs.existsSync(envFile)) throw new UsageError(`no env file at ${envFile}; pass --env path/to/mlflow_env.sh`);
@@ -12,4 +13,9 @@ export function runDoctor(envFile: string, python: string): number {
   const result = spawnSync("bash", ["-c", command], { stdio: "inherit" });
   if (result.error) throw new UsageError(`cannot run ${python}: ${result.error.message}`);
   return result.status ?? 1;
+}
+
+export function doctorCommand(argv: string[]): number {
+  const { values } = parseArgs({ args: argv, options: { env: { type: "string", default: "mlflow_env.sh" }, python: { type: "string", default: "python3" } }, strict: true });
+  return runDoctor(values.env, values.python);
 }

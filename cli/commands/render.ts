@@ -1,10 +1,11 @@
 /** `mlflow-lab render`: LabValues (or a whole stack output) in, researcher bundle out. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { parseArgs } from "node:util";
 import { renderBundle } from "../../templates/researcher/bundle";
 import { labValuesFromDocument } from "../../model/labValues";
-import { writeBundle } from "../bundleWriter";
-import { UsageError } from "../errors";
+import { writeBundle } from "../../io/bundleWriter";
+import { UsageError } from "../../io/errors";
 
 
 export function readJsonDocument(source: string): unknown {
@@ -31,4 +32,10 @@ export function renderToDirectory(valuesSource: string, outDir: string): string[
   return writeBundle(renderBundle(values, absoluteOut), absoluteOut);
 }
 
-
+export function renderCommand(argv: string[]): void {
+  const { values } = parseArgs({ args: argv, options: { values: { type: "string" }, out: { type: "string" } }, strict: true });
+  if (values.values === undefined || values.out === undefined) throw new UsageError("render needs --values FILE|- and --out DIR");
+  for (const file of renderToDirectory(values.values, values.out)) {
+    console.log(`wrote ${file} (mode ${(fs.statSync(file).mode & 0o777).toString(8)})`);
+  }
+}

@@ -1,8 +1,9 @@
 import * as net from "node:net";
 import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
+import type { OpenStackPlacement } from "../../model/labConfig";
 import { type CloudInitSpec, type VmTls, renderCloudInit } from "../../templates/server/cloudInit";
-import type { ServerLaunchSpec } from "../../templates/server/launch";
+import type { ServerLaunchSpec } from "../../model/launchSpec";
 
 export interface VmDatabaseSettings {
   readonly role: string;
@@ -14,22 +15,9 @@ export interface VmDatabaseSettings {
 /** Where the database lives: on the VM (cloud-init creates it on the data volume) or elsewhere. */
 export type ServerDatabase = { readonly mode: "vm"; readonly settings: pulumi.Input<VmDatabaseSettings> } | { readonly mode: "existing" };
 
-export interface TrackingServerArgs {
+/** The OpenStack placement of the server (image, flavor, networks, key pair, CIDRs, volume size). */
+export interface TrackingServerArgs extends Omit<OpenStackPlacement, "projectId"> {
   readonly hostname: string;
-  readonly image: string;
-  readonly flavor: string;
-  /** Project network the server's port is attached to. */
-  readonly network: string;
-  /** Network the floating IP comes from. */
-  readonly externalNetwork: string;
-  /** Existing Nova key pair for the admin's SSH. */
-  readonly keyPair: string;
-  /** The only CIDR allowed on 22. */
-  readonly adminCidr: string;
-  /** CIDRs allowed on 443. */
-  readonly labCidrs: readonly string[];
-  /** Size of the Postgres data volume; used only when the database lives on the VM. */
-  readonly dataVolumeSizeGiB: number;
   readonly mlflowVersion: string;
   readonly launch: pulumi.Input<ServerLaunchSpec>;
   readonly database: ServerDatabase;

@@ -3,7 +3,10 @@
  * the `environment` of mltf_config.json and the Run:ai Secret are all rendered from it, so the
  * three cannot disagree.
  */
+import { ONLINE_ONLY_VARIABLES, RESERVED_VARIABLES } from "../../model/environmentNames";
 import type { LabValues } from "../../model/labValues";
+
+export { ONLINE_ONLY_VARIABLES, RESERVED_VARIABLES };
 
 /** Artifacts from this size up are uploaded in parts (MLflow's default, 500 MiB, is rarely reached). */
 export const MULTIPART_MINIMUM_BYTES = 100 * 1024 * 1024;
@@ -81,24 +84,3 @@ export function offlineEnvironment(values: LabValues): EnvironmentVariable[] {
   }
   return variables;
 }
-
-/** Variables the online environment may set that must not leak into an offline job. */
-export const ONLINE_ONLY_VARIABLES = [
-  "MLFLOW_TRACKING_USERNAME",
-  "MLFLOW_TRACKING_PASSWORD",
-  "MLFLOW_TRACKING_TOKEN",
-  "MLFLOW_TRACKING_SERVER_CERT_PATH",
-  "MLFLOW_S3_ENDPOINT_URL",
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-] as const;
-
-/** Names the lab's environments set, plus the one the plugin exports: extraEnvironment may not redefine them. */
-export const RESERVED_VARIABLES: ReadonlySet<string> = new Set([
-  "MLFLOW_TRACKING_URI",
-  "MLFLOW_EXPERIMENT_NAME",
-  "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE",
-  "AWS_DEFAULT_REGION",
-  "MLFLOW_RUN_ID",
-  ...ONLINE_ONLY_VARIABLES,
-]);

@@ -7,7 +7,8 @@
 import * as yaml from "js-yaml";
 import { POSTGRES_SETTINGS, renderDatabaseSetupSql } from "./database";
 import { renderNginxSite } from "./reverseProxy";
-import { type RenderedFile, type ServerLaunchSpec, renderServerFiles, renderSystemdUnit, serverFilePaths } from "./launch";
+import type { ServerLaunchSpec } from "../../model/launchSpec";
+import { type RenderedFile, renderServerFiles, renderSystemdUnit, serverFilePaths } from "./launch";
 import { bashAssignment, quoteForBash } from "../shell";
 import { BOTO3_VERSION, PSYCOPG2_VERSION } from "../../model/versions";
 

@@ -1,18 +1,3 @@
-export interface LabDatabaseNames {
-  readonly role: string;
-  readonly tracking: string;
-  readonly auth: string;
-}
-
-/**
- * The role and databases of a lab, alike on the VM, on an existing server and in the local lab.
- * Postgres identifiers cannot hold '-': ocean-lab becomes mlflow_ocean_lab.
- */
-export function labDatabaseNames(lab: string): LabDatabaseNames {
-  const role = `mlflow_${lab.replaceAll("-", "_")}`;
-  return { role, tracking: role, auth: `${role}_auth` };
-}
-
 /**
  * The SQL that creates the tracking role and its two databases, idempotently. The VM's
  * bootstrap and the local lab run the same text through psql, with the names as psql
@@ -31,26 +16,6 @@ export function renderDatabaseSetupSql(): string {
     "REVOKE ALL ON DATABASE :\"auth\" FROM PUBLIC;",
     "",
   ].join("\n");
-}
-
-export interface PostgresAddress {
-  readonly role: string;
-  readonly password: string;
-  readonly host: string;
-  readonly port: number;
-  readonly database: string;
-  /** libpq sslmode; omitted on loopback. */
-  readonly sslMode?: string;
-}
-
-/**
- * SQLAlchemy URI of a Postgres database. The driver is named: SQLAlchemy 2.1 otherwise picks
- * psycopg 3, which the server does not install.
- */
-export function postgresUri(address: PostgresAddress): string {
-  const credentials = `${encodeURIComponent(address.role)}:${encodeURIComponent(address.password)}`;
-  const query = address.sslMode !== undefined ? `?sslmode=${encodeURIComponent(address.sslMode)}` : "";
-  return `postgresql+psycopg2://${credentials}@${address.host}:${address.port}/${encodeURIComponent(address.database)}${query}`;
 }
 
 /**

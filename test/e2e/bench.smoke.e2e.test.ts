@@ -7,7 +7,7 @@ import { REPO_ROOT } from "../../localLab/lab";
 // The benchmark's own code, on tiny K, time and sizes: it must keep running, not be fast here.
 describe("npm run bench -- --smoke", () => {
   it("measures every target and writes every figure as a number", () => {
-    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(REPO_ROOT, "scripts", "bench.ts"), "--smoke"], {
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(REPO_ROOT, "bench", "bench.ts"), "--smoke"], {
       cwd: REPO_ROOT,
       encoding: "utf8",
       timeout: 480_000,

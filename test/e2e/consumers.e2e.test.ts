@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeBundle } from "../../cli/bundleWriter";
+import { writeBundle } from "../../io/bundleWriter";
 import { renderBundle } from "../../templates/researcher/bundle";
 import type { LabValues } from "../../model/labValues";
 import { jobEnvironment } from "../helpers/bash";

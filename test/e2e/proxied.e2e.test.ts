@@ -3,7 +3,8 @@ import * as http from "node:http";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalLab, LocalLabSummary } from "../../localLab/lab";
-import { labDatabaseNames, POSTGRES_SETTINGS } from "../../templates/server/database";
+import { labDatabaseNames } from "../../model/names";
+import { POSTGRES_SETTINGS } from "../../templates/server/database";
 import { renderServerFiles } from "../../templates/server/launch";
 import { doctor } from "./doctor";
 import { labWithLoggedRun, type LoggedRun, objectsUnder, runOrThrow } from "./labHarness";
@@ -89,7 +90,7 @@ describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.
 
   it("runs the server from the launch renderer the VM's cloud-init uses, files and modes alike", () => {
     const state = lab.state();
-    const files = renderServerFiles(lab.launchSpec(state, lab.labConfig(state)));
+    const files = renderServerFiles(lab.launchSpec(state));
     expect(files.map((file) => path.basename(file.path))).toEqual(["server.env", "basic_auth.ini", "mlflow-server", "mlflow-migrate", "mlflow-create-researcher"]);
     for (const file of files) {
       expect(fs.readFileSync(file.path, "utf8"), file.path).toBe(file.content);

@@ -1,5 +1,5 @@
 import type { CloudInitSpec } from "../../templates/server/cloudInit";
-import { SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../../templates/server/launch";
+import { SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../../model/launchSpec";
 
 export function vmLaunchSpec(): ServerLaunchSpec {
   return {

@@ -1,0 +1,68 @@
+/**
+ * The local lab's three long-running services, as the supervisor starts them: Postgres in the
+ * foreground (as systemd runs it on the VM), versitygw over a folder, and the MLflow server
+ * through the very launch script the VM's unit runs.
+ */
+import * as fs from "node:fs";
+import { POSTGRES_SETTINGS } from "../templates/server/database";
+import { serverFilePaths } from "../templates/server/launch";
+import { type LabPaths, type LabState, S3_REGION, VERSITYGW } from "./state";
+import { mlflowHealthy, portAnswers } from "./processes";
+import { postgresBin, postgresUser } from "./postgres";
+
+export const SERVICE_NAMES = ["postgres", "s3", "mlflow"] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface ServiceSpec {
+  readonly name: ServiceName;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly logFile: string;
+  /** How the service is asked to stop: Postgres' fast shutdown is SIGINT (SIGTERM waits for clients). */
+  readonly stopSignal: NodeJS.Signals;
+  readonly ready: () => Promise<boolean>;
+}
+
+/** Runs `command` as `user` without a process in between, so the group leader is the service itself. */
+function asUser(user: string | undefined, command: string, args: readonly string[]): [string, string[]] {
+  return user === undefined ? [command, [...args]] : ["setpriv", ["--reuid", user, "--regid", user, "--init-groups", "--", command, ...args]];
+}
+
+export function serviceSpec(name: ServiceName, paths: LabPaths, state: LabState): ServiceSpec {
+  switch (name) {
+    case "postgres": {
+      const settings = Object.entries(POSTGRES_SETTINGS).flatMap(([key, value]) => ["-c", `${key}=${value}`]);
+      const [command, args] = asUser(postgresUser(), postgresBin("postgres"), [
+        "-D", paths.postgres.data, "-p", String(state.ports.postgres), "-k", paths.postgres.socket, "-c", "listen_addresses=127.0.0.1", ...settings,
+      ]);
+      return { name, command, args, env: { PATH: process.env.PATH, LANG: "C.UTF-8" }, logFile: paths.postgres.log, stopSignal: "SIGINT", ready: () => portAnswers(state.ports.postgres) };
+    }
+    case "s3":
+      return {
+        name,
+        command: VERSITYGW,
+        args: ["--port", `127.0.0.1:${state.ports.s3}`, "--region", S3_REGION, "--quiet", "posix", paths.s3.data],
+        // The root key travels in the environment, never in argv.
+        env: { PATH: process.env.PATH, ROOT_ACCESS_KEY_ID: state.secrets.s3AccessKey, ROOT_SECRET_ACCESS_KEY: state.secrets.s3SecretKey },
+        logFile: paths.s3.log,
+        stopSignal: "SIGTERM",
+        ready: () => portAnswers(state.ports.s3),
+      };
+    case "mlflow":
+      return {
+        name,
+        command: serverFilePaths({ configDir: paths.server.config, binDir: paths.server.bin, venvDir: "" }).launch,
+        args: [],
+        env: { PATH: process.env.PATH, HOME: process.env.HOME },
+        logFile: paths.server.log,
+        stopSignal: "SIGTERM",
+        ready: () => mlflowHealthy(`http://127.0.0.1:${state.ports.mlflow}`),
+      };
+  }
+}
+
+/** Opens a service's log for appending, private to its owner. */
+export function openLog(file: string): number {
+  return fs.openSync(file, "a", 0o600);
+}
