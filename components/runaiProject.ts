@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { EnvironmentVariable } from "../templates/researcher/environment";
-import { CA_CONFIGMAP_KEY, JOB_TEMPLATE_FILE, runaiNamespace } from "../templates/researcher/kubernetes";
+import { BUNDLE_FILES, MANAGED_BY_LABEL, runaiNamespace } from "../model/names";
+import { CA_CONFIGMAP_KEY } from "../templates/researcher/kubernetes";
 
 export interface RunaiProjectArgs {
   /** Run:ai project; the namespace is runai-<project>. */
@@ -37,7 +38,7 @@ export class RunaiProject extends pulumi.ComponentResource {
         ? new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: namespaceName, labels: { "runai/queue": args.project } } }, childOpts)
         : k8s.core.v1.Namespace.get(`${name}-namespace`, namespaceName, childOpts);
     this.namespace = namespace.metadata.name;
-    const labels = { "app.kubernetes.io/managed-by": "mlflow-lab" };
+    const labels = { ...MANAGED_BY_LABEL };
 
     const secret = new k8s.core.v1.Secret(
       `${name}-env`,
@@ -54,7 +55,7 @@ export class RunaiProject extends pulumi.ComponentResource {
 
     new k8s.core.v1.ConfigMap(
       `${name}-job-template`,
-      { metadata: { name: `${args.envSecretName}-job-template`, namespace: this.namespace, labels }, data: { [JOB_TEMPLATE_FILE]: args.jobTemplateYaml } },
+      { metadata: { name: `${args.envSecretName}-job-template`, namespace: this.namespace, labels }, data: { [BUNDLE_FILES.jobTemplate]: args.jobTemplateYaml } },
       childOpts,
     );
     if (args.caCertPem !== undefined) {

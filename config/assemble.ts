@@ -2,8 +2,7 @@
 import type { z } from "zod";
 import type { LabConfig, ServerChoice, TlsChoice, DatabaseChoice } from "../model/labConfig";
 import { labResourceName } from "../model/names";
-import type { CONFIG_KEYS, ConfigKey } from "./keys";
-import type { SecretKey } from "./schema";
+import type { CONFIG_KEYS, ConfigKey, SecretKey } from "./keys";
 import { splitAssignment } from "./slurmEnvironment";
 
 type Output<K extends ConfigKey> = z.output<(typeof CONFIG_KEYS)[K]["shape"]>;

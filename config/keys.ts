@@ -119,6 +119,9 @@ export const CONFIG_KEYS = {
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
+export type SecretKey = { [K in ConfigKey]: (typeof CONFIG_KEYS)[K] extends { secret: true } ? K : never }[ConfigKey];
+/** Config as Pulumi hands it over: text per key (lists as JSON). A secret key here was stored in clear. */
+export type RawConfig = Partial<Record<ConfigKey, string>>;
 export const CONFIG_NAMESPACE = "mlflow-lab";
 
 export function isConfigKey(key: string): key is ConfigKey {

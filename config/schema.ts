@@ -10,12 +10,10 @@ import type { LabConfig } from "../model/labConfig";
 import { type Problem, ValidationError } from "../model/validation";
 import { assemble, type ParsedKeys } from "./assemble";
 import { fixHint, removeHint } from "./fixHints";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKey, defaultText, isConfigKey, keySpec } from "./keys";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKey, defaultText, isConfigKey, keySpec, type RawConfig, type SecretKey } from "./keys";
 
-export type SecretKey = { [K in ConfigKey]: (typeof CONFIG_KEYS)[K] extends { secret: true } ? K : never }[ConfigKey];
-export type PlainKey = Exclude<ConfigKey, SecretKey>;
-/** Config as Pulumi hands it over: text per key (lists as JSON). A secret key here was stored in clear. */
-export type RawConfig = Partial<Record<ConfigKey, string>>;
+export type { RawConfig, SecretKey };
+
 
 const KEYS = Object.keys(CONFIG_KEYS) as ConfigKey[];
 const SHOWN_CHARACTERS = 80;

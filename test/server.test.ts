@@ -2,7 +2,12 @@ import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
 import { renderBootstrapScript, renderCloudInit } from "../templates/server/cloudInit";
 import { POSTGRES_SETTINGS } from "../templates/server/database";
-import type { ServerLaunchSpec } from "../model/launchSpec";
+import { isDeepStrictEqual } from "node:util";
+import { buildLabConfig } from "../config/schema";
+import { launchSpecFor, SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../model/launchSpec";
+import { localLaunchSpec } from "../localLab/mlflowServer";
+import { labPaths, type LabState } from "../localLab/state";
+import { minimalRawConfig } from "./helpers/labConfig";
 import { renderServerFiles } from "../templates/server/launch";
 import { vmCloudInitSpec, vmLaunchSpec } from "./helpers/serverSpec";
 
@@ -15,21 +20,40 @@ describe("the server launch shared by the VM and the local lab", () => {
     }
   });
 
-  it("renders the same flags, env and ini for a local layout, only paths and values differing", () => {
-    const vm = vmLaunchSpec();
-    const local: ServerLaunchSpec = {
-      ...vm,
-      layout: { configDir: "/repo/.lab/local/server/etc", binDir: "/repo/.lab/local/server/bin", venvDir: "/repo/.venv" },
-      port: 41234,
-      allowedHosts: ["127.0.0.1:41234", "localhost:41234"],
+  it("the local lab launches what the VM launches: only the site's paths, port and endpoints differ", () => {
+    const config = buildLabConfig<string>(minimalRawConfig(), {});
+    const secrets = { databasePassword: "dbpassFIXTURE", s3AccessKeyId: "s3accessFIXTURE", s3SecretAccessKey: "s3secretFIXTURE", adminPassword: "adminpassFIXTURE", researcherPassword: "researcherpassFIXTURE", flaskSecretKey: "flaskFIXTURE" };
+    const hostname = "mlflow.ocean-lab.example.org";
+    const vm = launchSpecFor(config, {
+      layout: VM_LAYOUT, port: SERVER_DEFAULTS.port, publicHosts: [hostname, `${hostname}:443`],
+      database: { host: "127.0.0.1", port: 5432 }, s3EndpointUrl: "https://object-arbutus.example.org", s3Region: "us-east-1", bucket: "mlflow-ocean-lab",
+    }, secrets);
+    const paths = labPaths("ocean-lab");
+    const state: LabState = {
+      ports: { postgres: 41001, s3: 41002, mlflow: 41003 },
+      secrets: { dbPassword: secrets.databasePassword, adminPassword: secrets.adminPassword, researcherPassword: secrets.researcherPassword, flaskSecretKey: secrets.flaskSecretKey, s3AccessKey: secrets.s3AccessKeyId, s3SecretKey: secrets.s3SecretAccessKey },
     };
+    const local = localLaunchSpec(paths, state, config, "mlflow-ocean-lab");
+
+    const differing = (Object.keys(vm) as (keyof ServerLaunchSpec)[]).filter((field) => !isDeepStrictEqual(vm[field], local[field])).sort();
+    expect(differing).toEqual(["allowedHosts", "authDatabaseUri", "backendStoreUri", "layout", "port", "s3"]);
+    // Loopback is accepted alike, for the scripts on the server's own host; the VM adds its public name.
+    expect(vm.allowedHosts).toEqual([hostname, `${hostname}:443`, "127.0.0.1:5000", "localhost:5000"]);
+    expect(local.allowedHosts).toEqual(["127.0.0.1:41003", "localhost:41003"]);
+    expect(local.backendStoreUri).toBe(vm.backendStoreUri.replace("127.0.0.1:5432", "127.0.0.1:41001"));
+    expect(local.authDatabaseUri).toBe(vm.authDatabaseUri.replace("127.0.0.1:5432", "127.0.0.1:41001"));
+    expect({ ...local.s3, endpointUrl: vm.s3.endpointUrl }).toEqual(vm.s3);
+
+    // Rendered, the files differ only by those values: same flags, same env, same ini.
     const normalise = (text: string) =>
       text
-        .replaceAll("/repo/.lab/local/server/etc", vm.layout.configDir)
-        .replaceAll("/repo/.lab/local/server/bin", vm.layout.binDir)
-        .replaceAll("/repo/.venv", vm.layout.venvDir)
-        .replaceAll("127.0.0.1:41234,localhost:41234", vm.allowedHosts.join(","))
-        .replaceAll("41234", String(vm.port));
+        .replaceAll(paths.server.config, vm.layout.configDir)
+        .replaceAll(paths.server.bin, vm.layout.binDir)
+        .replaceAll(local.layout.venvDir, vm.layout.venvDir)
+        .replaceAll(local.allowedHosts.join(","), vm.allowedHosts.join(","))
+        .replaceAll(local.s3.endpointUrl, vm.s3.endpointUrl)
+        .replaceAll("41001", "5432")
+        .replaceAll("41003", String(vm.port));
     const vmFiles = renderServerFiles(vm);
     const localFiles = renderServerFiles(local);
     expect(localFiles.map((f) => f.mode)).toEqual(vmFiles.map((f) => f.mode));

@@ -6,18 +6,13 @@
  */
 import * as yaml from "js-yaml";
 import type { LabValues } from "../../model/labValues";
+import { MANAGED_BY_LABEL, RUNAI_SCHEDULER, runaiNamespace } from "../../model/names";
 
-export const JOB_TEMPLATE_FILE = "kubernetes_job_template.yaml";
-export const RUNAI_SCHEDULER = "runai-scheduler";
 /** Where a pod finds the lab CA certificate, mounted from the ConfigMap below. */
 export const POD_CA_DIRECTORY = "/etc/mlflow-lab";
 export const POD_CA_CERT_PATH = `${POD_CA_DIRECTORY}/ca.pem`;
 export const CA_CONFIGMAP_KEY = "ca.pem";
 const FINISHED_JOB_TTL_SECONDS = 7 * 24 * 3600;
-
-export function runaiNamespace(project: string): string {
-  return `runai-${project}`;
-}
 
 export function caConfigMapName(values: LabValues): string {
   return `${values.runai.envSecretName}-ca`;
@@ -26,7 +21,7 @@ export function caConfigMapName(values: LabValues): string {
 /** Labels Run:ai reads: the queue, and `priorityClassName: build` for interactive jobs only. */
 export function runaiLabels(values: LabValues): Record<string, string> {
   return {
-    "app.kubernetes.io/managed-by": "mlflow-lab",
+    ...MANAGED_BY_LABEL,
     "mlflow-lab/lab": values.lab,
     "runai/queue": values.runai.project,
     ...(values.runai.interactive ? { priorityClassName: "build" } : {}),
