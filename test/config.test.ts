@@ -1,8 +1,10 @@
 import * as yaml from "js-yaml";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { CONFIG_KEYS, type ConfigKeySpec } from "../config/keys";
 import { PROJECT_FILE, renderProjectFile } from "../config/projectFile";
+import { readLabKeys } from "../io/stackFile";
 import { buildLabConfig, type RawConfig } from "../config/schema";
 import { MLFLOW_VERSION } from "../model/versions";
 import { minimalRawConfig } from "./helpers/labConfig";
@@ -190,5 +192,18 @@ describe("Pulumi.yaml", () => {
       expect(project.config[key].secret, key).toBeUndefined();
     }
     expect(Object.keys(project.config).filter((key) => !("default" in project.config[key]))).toEqual(["lab", "runaiImageRepository"]);
+  });
+});
+
+describe("stacks/Pulumi.example.yaml", () => {
+  const text = fs.readFileSync(path.join(__dirname, "..", "stacks", "Pulumi.example.yaml"), "utf8");
+
+  it("shows every key of the table, set or commented with how to set it", () => {
+    const mentioned = new Set([...text.matchAll(/^\s*#?\s*mlflow-lab:([A-Za-z0-9]+):/gm)].map((match) => match[1]));
+    expect([...mentioned].sort()).toEqual(Object.keys(CONFIG_KEYS).sort());
+  });
+
+  it("sets only valid values (the whole stack builds)", () => {
+    expect(() => buildLabConfig(readLabKeys("example"), {})).not.toThrow();
   });
 });
