@@ -136,7 +136,19 @@ export function isSecretKey(key: ConfigKey): boolean {
   return keySpec(key).secret === true;
 }
 
-/** The default as the Pulumi CLI hands it to the program: text, lists as JSON. */
+/** What Pulumi.yaml declares as the default: the key's own, or the empty value of its type (unset). */
+export function declaredDefault(key: ConfigKey): string | number | boolean | readonly string[] {
+  const spec = keySpec(key);
+  return spec.default ?? (spec.type === "array" ? [] : "");
+}
+
+/** The declared default as the CLI hands it to a program: text, lists as JSON. */
+export function declaredDefaultText(key: ConfigKey): string {
+  const value = declaredDefault(key);
+  return Array.isArray(value) ? JSON.stringify(value) : String(value);
+}
+
+/** The key's own default as the CLI hands it to the program: text, lists as JSON. */
 export function defaultText(key: ConfigKey): string | undefined {
   const value = keySpec(key).default;
   if (value === undefined) return undefined;

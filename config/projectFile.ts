@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as yaml from "js-yaml";
-import { CONFIG_KEYS, type ConfigKey, keySpec } from "./keys";
+import { CONFIG_KEYS, type ConfigKey, declaredDefault, keySpec } from "./keys";
 
 export const PROJECT_FILE = path.join(__dirname, "..", "Pulumi.yaml");
 
@@ -27,7 +27,7 @@ export function keyDeclaration(key: ConfigKey): Record<string, unknown> {
   const secret = spec.secret === true ? " A credential: set it with --secret." : "";
   const declaration: Record<string, unknown> = { type: spec.type, description: `${spec.description}${describeDefault(key)}${secret}` };
   if (spec.type === "array") declaration.items = { type: "string" };
-  if (spec.required !== true) declaration.default = spec.default ?? (spec.type === "array" ? [] : "");
+  if (spec.required !== true) declaration.default = declaredDefault(key);
   return declaration;
 }
 

@@ -10,7 +10,7 @@ import type { LabConfig } from "../model/labConfig";
 import { type Problem, ValidationError } from "../model/validation";
 import { assemble, type ParsedKeys } from "./assemble";
 import { fixHint, removeHint } from "./fixHints";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKey, defaultText, isConfigKey, keySpec, type RawConfig, type SecretKey } from "./keys";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKey, declaredDefaultText, defaultText, isConfigKey, keySpec, type RawConfig, type SecretKey } from "./keys";
 
 export type { RawConfig, SecretKey };
 
@@ -45,10 +45,13 @@ function shapeProblems(key: ConfigKey, text: string, error: z.ZodError): Problem
   });
 }
 
-/** "" is how the CLI hands over an optional key left unset (its declared default). */
+/**
+ * The value set for a key, or undefined when it is not set. The CLI hands every key over, an
+ * unset one as its Pulumi.yaml default: that, and "" (the mock runtime's empty), count as unset.
+ */
 function givenText(raw: RawConfig, key: ConfigKey): string | undefined {
   const text = raw[key];
-  return text === undefined || text === "" ? undefined : text;
+  return text === undefined || text === "" || text === declaredDefaultText(key) ? undefined : text;
 }
 
 /**
@@ -70,9 +73,8 @@ export function buildLabConfig<S>(raw: RawConfig, secrets: Partial<Record<Secret
       if (secrets[key as SecretKey] !== undefined || text !== undefined) isSet.add(key);
       continue;
     }
-    const fallback = defaultText(key);
-    if (text !== undefined && text !== fallback) isSet.add(key);
-    const value = text ?? fallback;
+    if (text !== undefined) isSet.add(key);
+    const value = text ?? defaultText(key);
     if (value === undefined) continue;
     const result = spec.shape.safeParse(value);
     if (result.success) parsed[key] = result.data;
@@ -97,7 +99,7 @@ function presenceProblems(parsed: Partial<Record<ConfigKey, unknown>>, isSet: Re
     if (mode === when.is && when.required && !isSet.has(key)) {
       problems.push(keyProblem(key, `is required when ${when.key} is ${when.is}`, fixHint(key)));
     } else if (mode !== when.is && isSet.has(key)) {
-      problems.push(keyProblem(key, `only applies when ${when.key} is ${when.is} (${when.key} is ${mode})`, `${removeHint(key)}, or pulumi config set ${when.key} ${when.is}`));
+      problems.push(keyProblem(key, `only applies when ${when.key} is ${when.is} (${when.key} is ${mode}; set ${when.key} to ${when.is} to use it)`, removeHint(key)));
     }
   }
   const offline = ["offlineSqliteDbPath", "offlineArtifactsPath"] as const;

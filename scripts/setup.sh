@@ -53,3 +53,10 @@ if [ ! -x .lab/bin/versitygw ] || ! grep -qx "$VERSITYGW_MODULE" .lab/bin/.versi
 else
   step "go: versitygw present"
 fi
+
+# The Pulumi CLI at the version of @pulumi/pulumi, for the engine tests (built once, cached).
+if ! PULUMI_BINARY=$(bash scripts/engine.sh 2> >(sed 's/^/[setup] /' >&2) | tail -n 1); then
+  echo "[setup] engine: the Pulumi CLI did not build; see the lines above" >&2
+  exit 1
+fi
+step "engine: $PULUMI_BINARY"

@@ -131,7 +131,7 @@ describe("buildLabConfig", () => {
     expect(problems.map((p) => p.path).sort()).toEqual(
       ["databaseAdminPassword", "databaseAdminUsername", "databaseHost", "tlsCertificate"].map((key) => `mlflow-lab:${key}`),
     );
-    expect(problems.find((p) => p.path === "mlflow-lab:tlsCertificate")?.message).toMatch(/only applies when tlsMode is institution \(tlsMode is lab-ca\)/);
+    expect(problems.find((p) => p.path === "mlflow-lab:tlsCertificate")?.message).toMatch(/only applies when tlsMode is institution \(tlsMode is lab-ca; set tlsMode to institution to use it\)/);
     expect(problems.find((p) => p.path === "mlflow-lab:databaseAdminPassword")?.message).toBe(
       "is required when databaseMode is existing; fix: pulumi config set --secret databaseAdminPassword",
     );
@@ -163,7 +163,7 @@ describe("buildLabConfig", () => {
   it("never echoes a secret key's value, even one passed where it does not belong", () => {
     const problems = problemsOf({ ...minimalRawConfig(), tlsPrivateKey: "-----BEGIN PRIVATE KEY----- topsecret" });
     expect(problems.map((p) => p.path)).toEqual(["mlflow-lab:tlsPrivateKey", "mlflow-lab:tlsPrivateKey"]);
-    expect(problems.map((p) => p.message.replace(/;.*/, ""))).toEqual(["holds a credential but is stored in clear text", "only applies when tlsMode is institution (tlsMode is lab-ca)"]);
+    expect(problems.map((p) => p.message.replace(/;.*/, ""))).toEqual(["holds a credential but is stored in clear text", "only applies when tlsMode is institution (tlsMode is lab-ca"]);
     expect(JSON.stringify(problems)).not.toContain("topsecret");
   });});
 
