@@ -133,6 +133,23 @@ def check_credentials():
     return False
 
 
+def check_client():
+    """The researcher's Python must have MLflow (and boto3 for direct artifacts)."""
+    try:
+        import mlflow
+    except ImportError:
+        report("client", False, "%s has no MLflow" % sys.executable, "pip install 'mlflow[auth]' matching the server (see version), or pass --python with the interpreter you train with")
+        return False
+    if direct:
+        try:
+            import boto3  # noqa: F401
+        except ImportError:
+            report("client", False, "%s has no boto3, which direct artifacts need" % sys.executable, "pip install boto3")
+            return False
+    report("client", True, "MLflow %s in %s" % (mlflow.__version__, sys.executable))
+    return True
+
+
 def check_version():
     import mlflow
 
@@ -209,12 +226,16 @@ def main():
     tls_ok = check_tls()
     if check_server() and tls_ok:
         if check_credentials():
-            check_version()
-            location = check_run()
-            if direct:
-                check_bucket(location)
+            if check_client():
+                check_version()
+                location = check_run()
+                if direct:
+                    check_bucket(location)
+                else:
+                    skip("bucket", "proxied artifacts: researchers hold no bucket keys")
             else:
-                skip("bucket", "proxied artifacts: researchers hold no bucket keys")
+                for name in ("version", "run", "bucket"):
+                    skip(name, "needs MLflow in the client's Python")
         else:
             for name in ("version", "run", "bucket"):
                 skip(name, "needs accepted credentials")

@@ -62,7 +62,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`mlflow-lab: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    // No stack trace for a person to read: the message, and where to report it.
+    process.stderr.write(`mlflow-lab: internal error: ${error instanceof Error ? error.message : String(error)}\n(set MLFLOW_LAB_DEBUG=1 for the trace, and report it)\n`);
+    if (process.env.MLFLOW_LAB_DEBUG === "1" && error instanceof Error) process.stderr.write(`${error.stack}\n`);
     process.exitCode = 1;
   },
 );

@@ -119,6 +119,8 @@ export const CONFIG_KEYS = {
 } as const satisfies Record<string, ConfigKeySpec>;
 
 export type ConfigKey = keyof typeof CONFIG_KEYS;
+/** What an encrypted value stands for where it cannot be decrypted (the offline plan). */
+export const UNREADABLE_SECRET = "[secret]";
 export type SecretKey = { [K in ConfigKey]: (typeof CONFIG_KEYS)[K] extends { secret: true } ? K : never }[ConfigKey];
 /** Config as Pulumi hands it over: text per key (lists as JSON). A secret key here was stored in clear. */
 export type RawConfig = Partial<Record<ConfigKey, string>>;

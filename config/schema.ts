@@ -10,7 +10,7 @@ import type { LabConfig } from "../model/labConfig";
 import { type Problem, ValidationError } from "../model/validation";
 import { assemble, type ParsedKeys } from "./assemble";
 import { fixHint, removeHint } from "./fixHints";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKey, declaredDefaultText, defaultText, isConfigKey, keySpec, type RawConfig, type SecretKey } from "./keys";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, type ConfigKey, declaredDefaultText, defaultText, isConfigKey, keySpec, type RawConfig, type SecretKey, UNREADABLE_SECRET } from "./keys";
 
 export type { RawConfig, SecretKey };
 
@@ -23,8 +23,8 @@ function neverShown(key: ConfigKey): boolean {
   return keySpec(key).secret === true || key === "slurmEnvironment";
 }
 
-function shown(key: ConfigKey, given: unknown): string {
-  if (given === undefined || neverShown(key)) return "";
+function shown(key: ConfigKey, given: unknown, encrypted: ReadonlySet<ConfigKey>): string {
+  if (given === undefined || neverShown(key) || encrypted.has(key)) return "";
   const text = typeof given === "string" ? given : JSON.stringify(given);
   if (embedsCredentials(text)) return "";
   const clipped = text.length > SHOWN_CHARACTERS ? `${text.slice(0, SHOWN_CHARACTERS)}...` : text;
@@ -36,12 +36,12 @@ function keyProblem(key: string, message: string, fix: string): Problem {
 }
 
 /** One problem per zod issue of a key; list items are named by index, values by the rules above. */
-function shapeProblems(key: ConfigKey, text: string, error: z.ZodError): Problem[] {
+function shapeProblems(key: ConfigKey, text: string, error: z.ZodError, encrypted: ReadonlySet<ConfigKey>): Problem[] {
   return error.issues.map((issue) => {
     const index = issue.path.length > 0 ? `entry [${issue.path.map(String).join(".")}] ` : "";
     const item: unknown = issue.path.length > 0 ? issue.input : text;
     const holdsCredential = (issue as { params?: { holdsCredential?: boolean } }).params?.holdsCredential === true;
-    return keyProblem(key, `${index}${issue.message}${holdsCredential ? "" : shown(key, item)}`, fixHint(key));
+    return keyProblem(key, `${index}${issue.message}${holdsCredential ? "" : shown(key, item, encrypted)}`, fixHint(key));
   });
 }
 
@@ -56,9 +56,10 @@ function givenText(raw: RawConfig, key: ConfigKey): string | undefined {
 
 /**
  * Validates raw config and builds the typed LabConfig, or throws one ValidationError naming
- * every bad key. `secrets` holds the secret keys stored encrypted (values never inspected).
+ * every bad key. `secrets` holds the secret keys stored encrypted (values never inspected);
+ * `encrypted` names other keys stored encrypted: checked when readable, never quoted back.
  */
-export function buildLabConfig<S>(raw: RawConfig, secrets: Partial<Record<SecretKey, S>>): LabConfig<S> {
+export function buildLabConfig<S>(raw: RawConfig, secrets: Partial<Record<SecretKey, S>>, encrypted: ReadonlySet<ConfigKey> = new Set()): LabConfig<S> {
   const problems: Problem[] = [];
   for (const key of Object.keys(raw)) {
     if (!isConfigKey(key)) problems.push(keyProblem(key, "is not a known key of mlflow-lab; check its spelling against Pulumi.yaml", removeHint(key)));
@@ -74,11 +75,16 @@ export function buildLabConfig<S>(raw: RawConfig, secrets: Partial<Record<Secret
       continue;
     }
     if (text !== undefined) isSet.add(key);
+    // Offline, an encrypted value cannot be read: the real engine checks it; the plan shows it masked.
+    if (text === UNREADABLE_SECRET && encrypted.has(key)) {
+      parsed[key] = spec.type === "string" ? UNREADABLE_SECRET : spec.shape.parse(typeof spec.example === "string" ? spec.example : JSON.stringify(spec.example));
+      continue;
+    }
     const value = text ?? defaultText(key);
     if (value === undefined) continue;
     const result = spec.shape.safeParse(value);
     if (result.success) parsed[key] = result.data;
-    else problems.push(...shapeProblems(key, value, result.error));
+    else problems.push(...shapeProblems(key, value, result.error, encrypted));
   }
   problems.push(...presenceProblems(parsed, isSet));
   if (problems.length > 0) throw new ValidationError("stack config", problems);

@@ -35,7 +35,12 @@ export interface EvaluateOptions {
   readonly computed: "preview" | "fake";
   /** The program; default: the lab stack that index.ts exports. */
   readonly program?: () => Record<string, unknown>;
+  /** With computed "fake": real values instead of the stand-ins (the VM test makes real certificates). */
+  readonly computedState?: ComputedState;
 }
+
+/** What a provider would compute for a resource, from its type, name and resolved inputs. */
+export type ComputedState = (type: string, name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
 
 
 /** Stand-ins for what providers compute, by type: only what the program reads. */
@@ -99,7 +104,7 @@ export async function evaluateProgram(options: EvaluateOptions): Promise<Evaluat
         const inputs = args.inputs as Record<string, unknown>;
         const computed = {
           ...(readId ? readState(args.type, readId) : {}),
-          ...(options.computed === "fake" ? fakeComputedState(args.type, args.name) : {}),
+          ...(options.computed === "fake" ? (options.computedState ?? fakeComputedState)(args.type, args.name, inputs) : {}),
         };
         return { id: readId || (options.computed === "fake" ? `${args.name}-id` : undefined), state: { ...inputs, ...computed } };
       },

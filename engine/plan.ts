@@ -5,6 +5,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { type Evaluation, evaluateProgram, type RecordedResource } from "./mockRuntime";
 import { readStackConfig } from "../io/stackFile";
+import { ValidationError } from "../model/validation";
+import { checkPolicies, formatPolicyReport, type PolicyReport } from "./policyCheck";
 
 /** A secret as the engine receives it: an object marked with Pulumi's signature key. */
 export function isSecretMarker(value: unknown): value is { value: unknown } {
@@ -41,6 +43,7 @@ export interface Plan {
   readonly stack: string;
   readonly resources: PlannedResource[];
   readonly outputs: unknown;
+  readonly policy: PolicyReport;
 }
 
 function planned(resource: RecordedResource): PlannedResource {
@@ -75,12 +78,24 @@ async function maskedOutputs(evaluation: Evaluation): Promise<Record<string, unk
   return shown;
 }
 
+/**
+ * Evaluates a stack offline. Bad config throws one ValidationError with the problems of every
+ * phase: the stack file's (types, namespaces) and the keys' (shapes, presence, contradictions).
+ */
 export async function planStack(stack: string, computed: "preview" | "fake" = "preview"): Promise<Plan> {
-  const { config, secretKeys } = readStackConfig(stack);
-  const evaluation = await evaluateProgram({ stack, config, secretKeys, computed });
+  const { config, secretKeys, problems } = readStackConfig(stack);
+  let evaluation: Evaluation;
+  try {
+    evaluation = await evaluateProgram({ stack, config, secretKeys, computed });
+  } catch (error) {
+    if (error instanceof ValidationError) throw new ValidationError("stack config", [...problems, ...error.problems]);
+    throw error;
+  }
+  if (problems.length > 0) throw new ValidationError("stack config", problems);
   // Components first, each followed by its children: the order a reader expects.
   const resources = evaluation.resources.map(planned).sort((a, b) => a.name.localeCompare(b.name));
-  return { stack, resources, outputs: await maskedOutputs(evaluation) };
+  const policy = checkPolicies(resources.filter((resource) => resource.action === "create").map((resource) => ({ type: resource.type, name: resource.name, props: resource.inputs as Record<string, unknown> })));
+  return { stack, resources, outputs: await maskedOutputs(evaluation), policy };
 }
 
 export function formatPlan(plan: Plan): string {
@@ -102,5 +117,5 @@ export function formatPlan(plan: Plan): string {
   walk(null, 1);
   lines.push("Outputs:");
   for (const [name, value] of Object.entries(plan.outputs as Record<string, unknown>)) lines.push(`  ${name}: ${JSON.stringify(value)}`);
-  return `${lines.join("\n")}\n`;
+  return `${lines.join("\n")}\n${formatPolicyReport(plan.policy)}`;
 }

@@ -1,4 +1,5 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { embedsCredentials } from "./fields";
 
 /** One bad value: where it is (`slurm.time`, or a config key) and what to do about it. */
 export interface Problem {
@@ -34,7 +35,9 @@ export function problemsFromZod(error: z.ZodError, isSecretPath: (path: string) 
     if (issue.code === "invalid_type" && issue.input === undefined) {
       return [{ path: label, message: `is required (${issue.expected})` }];
     }
-    const given = !isSecretPath(path) && issue.input !== undefined ? ` (given ${JSON.stringify(issue.input)})` : "";
+    // A credential in a URL, or a value at a path that may hold one, is never quoted back.
+    const holdsCredential = (issue as { params?: { holdsCredential?: boolean } }).params?.holdsCredential === true || (typeof issue.input === "string" && embedsCredentials(issue.input));
+    const given = !isSecretPath(path) && !holdsCredential && issue.input !== undefined ? ` (given ${JSON.stringify(issue.input)})` : "";
     return [{ path: label, message: `${issue.message}${given}` }];
   });
 }

@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 step() { printf '[setup] %s\n' "$*"; }
 
 APT_PACKAGES=(shellcheck cloud-init postgresql openssl)
+# `setup.sh vm`: also what the VM test needs (npm run test:vm).
+if [ "${1:-}" = vm ]; then APT_PACKAGES+=(mmdebstrap qemu-system-x86 qemu-utils genisoimage e2fsprogs openssh-client curl); fi
 missing=()
 for package in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

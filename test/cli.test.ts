@@ -72,7 +72,7 @@ describe("mlflow-lab render", () => {
   it("explains a file that is not JSON, and a missing argument", () => {
     const notJson = cli(["render", "--values", tempFile("{not json"), "--out", "/tmp/never"]);
     expect(notJson.status).toBe(2);
-    expect(notJson.stderr).toMatch(/is not JSON/);
+    expect(notJson.stderr).toMatch(/values\.json(:\d+)?: not JSON/);
     const missing = cli(["render", "--out", "/tmp/never"]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/render needs --values/);

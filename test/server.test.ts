@@ -1,6 +1,7 @@
 import * as yaml from "js-yaml";
 import { describe, expect, it } from "vitest";
-import { renderBootstrapScript, renderCloudInit } from "../templates/server/cloudInit";
+import { renderBootstrapScript } from "../templates/server/bootstrap";
+import { renderCloudInit } from "../templates/server/cloudInit";
 import { POSTGRES_SETTINGS } from "../templates/server/database";
 import { isDeepStrictEqual } from "node:util";
 import { buildLabConfig } from "../config/schema";
@@ -68,7 +69,8 @@ describe("the server launch shared by the VM and the local lab", () => {
   });
 
   it("configures the VM's Postgres cluster with the shared settings", () => {
-    const bootstrap = renderBootstrapScript(vmCloudInitSpec());
+    const spec = vmCloudInitSpec();
+    const bootstrap = renderBootstrapScript({ ...spec, tlsMode: "files" });
     for (const [name, value] of Object.entries(POSTGRES_SETTINGS)) expect(bootstrap).toContain(`pg_conftool "$PG_VERSION" mlflow set ${name} '${value}'`);
   });
 

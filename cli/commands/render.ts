@@ -13,8 +13,15 @@ export function readJsonDocument(source: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new UsageError(`${source === "-" ? "standard input" : source} is not JSON: ${(error as Error).message}`);
+    throw new UsageError(`${source === "-" ? "standard input" : source}${jsonErrorLine(text, (error as Error).message)}: not JSON (${(error as Error).message}); give the output of pulumi stack output --json --show-secrets`);
   }
+}
+
+/** ":LINE" of a JSON.parse error, from the position it names. */
+function jsonErrorLine(text: string, message: string): string {
+  const position = /at position (\d+)/.exec(message);
+  const offset = position ? Number(position[1]) : /end of JSON input/.test(message) ? text.length : undefined;
+  return offset === undefined ? "" : `:${text.slice(0, offset).split("\n").length}`;
 }
 
 function readFileOrExplain(file: string): string {

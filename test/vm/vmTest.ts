@@ -1,0 +1,300 @@
+/**
+ * `npm run test:vm`: boots the user-data a lab stack renders in a real Debian 12 VM (QEMU; KVM
+ * when it boots here, else TCG), with a second disk as the Cinder volume and versitygw on the
+ * host as the object store, then checks the deployed lab from outside and survives its faults:
+ * kill -9 of MLflow and Postgres, a reboot, a rebuild on the same volume, a late volume.
+ * Cleans up every process and file it made; prints one summary line.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { evaluateProgram } from "../../engine/mockRuntime";
+import { plain } from "../helpers/pulumiMocks";
+import { readStackConfig } from "../../io/stackFile";
+import { writeBundle } from "../../io/bundleWriter";
+import { freePort, portAnswers, sleep, startDetached, stopGroup, waitFor } from "../../localLab/processes";
+import { parseLabValues, type LabValues } from "../../model/labValues";
+import { renderBundle } from "../../templates/researcher/bundle";
+import { REPO_ROOT } from "../../engine/pulumiCli";
+import { type Checks, newChecks } from "./checks";
+import { Vm } from "./qemu";
+import { realComputedState } from "./realValues";
+
+const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
+const E2E = path.join(REPO_ROOT, "test", "e2e");
+const IMAGE_DIR = path.join(process.env.MLFLOW_LAB_CACHE ?? path.join(os.homedir(), ".cache", "mlflow-lab"), "vm", "debian12");
+const HOSTNAME = "mlflow.ocean-lab.example.org";
+const HTTPS_HOST = "127.0.0.2";
+const FIRST_BOOT_TIMEOUT_MS = 90 * 60_000;
+const REBOOT_TIMEOUT_MS = 30 * 60_000;
+
+const log = (line: string) => console.log(`[vm-test ${new Date().toISOString().slice(11, 19)}] ${line}`);
+
+function run(command: string, args: string[], options: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): { status: number | null; output: string } {
+  const result = spawnSync(command, args, { input: options.input, env: options.env ?? process.env, encoding: "utf8", timeout: options.timeoutMs ?? 600_000, maxBuffer: 64 * 1024 * 1024 });
+  return { status: result.status, output: `${result.stdout ?? ""}${result.stderr ?? ""}` };
+}
+
+class Lab {
+  readonly work = fs.mkdtempSync(path.join(os.tmpdir(), "mlflow-lab-vm-"));
+  readonly key = path.join(this.work, "id_ed25519");
+  readonly hostsFile = path.join(this.work, "hosts");
+  readonly bundleDir = path.join(this.work, "bundle");
+  private s3Pid?: number;
+  s3Port = 0;
+  readonly s3Keys = { accessKeyId: `vmtest${Math.random().toString(36).slice(2, 12)}`, secretAccessKey: `vmtest-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}` };
+  vm!: Vm;
+  values!: LabValues;
+  userData = "";
+  volumeSerial = "";
+
+  ssh(command: string, timeoutMs = 120_000): { status: number | null; output: string } {
+    return run("ssh", ["-i", this.key, "-p", String(this.vm.ports.ssh), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=10", "-o", "BatchMode=yes", "debian@127.0.0.1", command], { timeoutMs });
+  }
+
+  sshOk(command: string, timeoutMs?: number): string {
+    const result = this.ssh(command, timeoutMs);
+    if (result.status !== 0) throw new Error(`${command}: exit ${result.status}\n${result.output.slice(-2000)}`);
+    return result.output;
+  }
+
+  /** Runs a researcher's command with the lab's hostname resolving to the forwarded 443, in a private mount namespace. */
+  researcher(command: string): { status: number | null; output: string } {
+    const script = `mount --bind ${this.hostsFile} /etc/hosts && source ${path.join(this.bundleDir, "mlflow_env.sh")} && ${command}`;
+    return run("unshare", ["--mount", "bash", "-c", script], { env: { PATH: process.env.PATH, HOME: this.work } });
+  }
+
+  async startObjectStore(): Promise<void> {
+    this.s3Port = await freePort();
+    const data = path.join(this.work, "s3");
+    fs.mkdirSync(data);
+    // The guest reaches the host's loopback as 10.0.2.2 through QEMU's user network.
+    this.s3Pid = startDetached(path.join(REPO_ROOT, ".lab", "bin", "versitygw"), ["--port", `127.0.0.1:${this.s3Port}`, "--region", "us-east-1", "--quiet", "posix", data], path.join(this.work, "versitygw.log"), {
+      env: { ...process.env, ROOT_ACCESS_KEY_ID: this.s3Keys.accessKeyId, ROOT_SECRET_ACCESS_KEY: this.s3Keys.secretAccessKey },
+    });
+    await waitFor("versitygw", () => portAnswers(this.s3Port), 30_000);
+  }
+
+  s3Environment(): Record<string, string> {
+    return { PATH: process.env.PATH ?? "", MLFLOW_S3_ENDPOINT_URL: `http://127.0.0.1:${this.s3Port}`, AWS_ACCESS_KEY_ID: this.s3Keys.accessKeyId, AWS_SECRET_ACCESS_KEY: this.s3Keys.secretAccessKey, AWS_DEFAULT_REGION: "us-east-1" };
+  }
+
+  async cleanup(): Promise<void> {
+    if (this.vm) await this.vm.stop(30_000);
+    if (this.s3Pid !== undefined) await stopGroup(this.s3Pid, 5_000);
+    fs.rmSync(this.work, { recursive: true, force: true });
+  }
+}
+
+/** The example stack as a real VM lab: its object store is the host's versitygw. */
+async function renderStack(lab: Lab): Promise<void> {
+  const { config } = readStackConfig("example");
+  const stackConfig = { ...config, "mlflow-lab:s3EndpointUrl": `http://10.0.2.2:${lab.s3Port}`, "mlflow-lab:hostname": HOSTNAME };
+  const evaluation = await evaluateProgram({ stack: "vm-test", config: stackConfig, computed: "fake", computedState: realComputedState(lab.work, lab.s3Keys) });
+  const instance = evaluation.resources.find((resource) => resource.type === "openstack:compute/instance:Instance");
+  if (!instance) throw new Error("the stack planned no instance");
+  lab.userData = plain(instance.inputs.userData) as string;
+  const volume = evaluation.resources.find((resource) => resource.type === "openstack:blockstorage/volume:Volume");
+  if (!volume) throw new Error("the stack planned no volume");
+  // Nova exposes the volume by the first 20 characters of its id; the mock gives it <name>-id.
+  lab.volumeSerial = `${volume.name}-id`.slice(0, 20);
+  lab.values = parseLabValues(await new Promise((resolve) => (evaluation.outputs.labValues as { apply: (f: (v: unknown) => void) => void }).apply(resolve)));
+  writeBundle(renderBundle(lab.values, lab.bundleDir), lab.bundleDir);
+  fs.writeFileSync(lab.hostsFile, `127.0.0.1 localhost\n${HTTPS_HOST} ${HOSTNAME}\n`);
+  const bucket = (yaml.load(lab.userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files
+    .find((file) => file.path.endsWith("server.env"))?.content.match(/MLFLOW_ARTIFACTS_DESTINATION='s3:\/\/([^/]+)\//)?.[1];
+  if (!bucket) throw new Error("no artifact bucket in the rendered server.env");
+  const made = run(PYTHON, ["-c", "import os,boto3; boto3.client('s3', endpoint_url=os.environ['MLFLOW_S3_ENDPOINT_URL']).create_bucket(Bucket=os.environ['BUCKET'])"], { env: { ...lab.s3Environment(), BUCKET: bucket } });
+  if (made.status !== 0) throw new Error(`cannot create the bucket: ${made.output}`);
+}
+
+async function waitForSsh(lab: Lab, timeoutMs: number): Promise<void> {
+  await waitFor("ssh", () => Promise.resolve(lab.ssh("true", 30_000).status === 0), timeoutMs, () => !lab.vm.running);
+}
+
+/** cloud-init writes result.json when its last stage ends; its status may read "error" before that. */
+async function waitForCloudInit(lab: Lab, timeoutMs: number): Promise<void> {
+  await waitFor("cloud-init", () => Promise.resolve(lab.ssh("test -f /run/cloud-init/result.json", 30_000).status === 0), timeoutMs, () => !lab.vm.running);
+}
+
+async function healthyThroughNginx(lab: Lab): Promise<boolean> {
+  return Promise.resolve(lab.researcher(`curl -sf --cacert ${path.join(lab.bundleDir, "lab-ca.pem")} https://${HOSTNAME}/health`).output.trim() === "OK");
+}
+
+/** Boots with KVM when this machine's KVM boots Debian's kernel, else with TCG. */
+async function bootFirst(lab: Lab): Promise<"kvm" | "tcg"> {
+  const options = { name: "ocean-lab-mlflow", instanceId: "i-first", userData: lab.userData, publicKey: fs.readFileSync(`${lab.key}.pub`, "utf8").trim(), freshRoot: true, dataDiskAtBoot: true };
+  if (fs.existsSync("/dev/kvm")) {
+    lab.vm.boot({ ...options, accel: "kvm" });
+    const booted = await waitFor("kvm boot", () => Promise.resolve(/Linux version|systemd\[1\]/.test(lab.vm.consoleText())), 60_000, () => !lab.vm.running).then(() => true, () => false);
+    if (booted && (await waitForSsh(lab, 180_000).then(() => true, () => false))) return "kvm";
+    log("KVM did not boot the guest here; falling back to TCG");
+    lab.vm.kill();
+    await sleep(1000);
+  }
+  lab.vm.boot({ ...options, accel: "tcg" });
+  return "tcg";
+}
+
+function findRun(lab: Lab, runId: string): boolean {
+  const found = lab.researcher(`${PYTHON} -c "import mlflow,sys; r=mlflow.MlflowClient().get_run(sys.argv[1]); print('metrics', len(mlflow.MlflowClient().get_metric_history(r.info.run_id, 'loss')))" ${runId}`);
+  return found.status === 0 && /metrics \d+/.test(found.output);
+}
+
+async function main(): Promise<number> {
+  const began = Date.now();
+  const checks: Checks = newChecks(log);
+  const lab = new Lab();
+  let accel: "kvm" | "tcg" = "tcg";
+  try {
+    const image = run("bash", [path.join(__dirname, "image.sh"), IMAGE_DIR], { timeoutMs: 3_600_000 });
+    if (image.status !== 0) throw new Error(`image build failed:\n${image.output.slice(-3000)}`);
+    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", lab.key]);
+    await lab.startObjectStore();
+    await renderStack(lab);
+    fs.writeFileSync(path.join(lab.work, "user-data"), lab.userData);
+    await checks.run("user-data passes cloud-init schema", () => {
+      const schema = run("cloud-init", ["schema", "--config-file", path.join(lab.work, "user-data")]);
+      if (schema.status !== 0) throw new Error(schema.output);
+    });
+    const dataDisk = path.join(lab.work, "volume.raw");
+    fs.writeFileSync(dataDisk, "");
+    fs.truncateSync(dataDisk, 4 * 1024 ** 3);
+    if (await portAnswers(443).catch(() => false)) log("note: 127.0.0.1:443 is taken; the VM's 443 is forwarded to 127.0.0.2");
+    lab.vm = new Vm({ dir: IMAGE_DIR }, lab.work, { file: dataDisk, serial: lab.volumeSerial }, { https: { host: HTTPS_HOST, port: 443 }, ssh: await freePort() });
+
+    const firstBoot = Date.now();
+    accel = await bootFirst(lab);
+    log(`booting with ${accel}; first boot installs packages and MLflow`);
+    await waitForSsh(lab, FIRST_BOOT_TIMEOUT_MS);
+    await waitForCloudInit(lab, FIRST_BOOT_TIMEOUT_MS);
+    log(`first boot done in ${Math.round((Date.now() - firstBoot) / 60_000)} min`);
+    await deployedChecks(lab, checks);
+    const runId = await researcherChecks(lab, checks);
+    await faultChecks(lab, checks, runId, accel);
+  } catch (error) {
+    checks.fail("the test itself", error instanceof Error ? error.message : String(error));
+    if (lab.vm?.running) {
+      console.log(lab.ssh("sudo tail -n 60 /var/log/cloud-init-output.log").output);
+    } else if (lab.vm) {
+      console.log(lab.vm.consoleText().slice(-4000));
+    }
+  } finally {
+    await lab.cleanup();
+  }
+  return checks.summary(`VM test (${accel}, ${Math.round((Date.now() - began) / 60_000)} min)`);
+}
+
+async function deployedChecks(lab: Lab, checks: Checks): Promise<void> {
+  await checks.run("cloud-init status: done, no errors", () => {
+    const status = lab.sshOk("cloud-init status --long");
+    if (!/status: done/.test(status)) throw new Error(status);
+    const result = JSON.parse(lab.sshOk("sudo cat /run/cloud-init/result.json")) as { v1: { errors: unknown[] } };
+    if (result.v1.errors.length > 0) throw new Error(JSON.stringify(result.v1.errors));
+  });
+  await checks.run("the volume is mounted and Postgres lives on it", () => {
+    const mount = lab.sshOk("findmnt -n -o SOURCE,TARGET /srv/mlflow-data");
+    if (!mount.includes("/srv/mlflow-data")) throw new Error(mount);
+    const dataDir = lab.sshOk("sudo -u postgres psql -Atc 'show data_directory'").trim();
+    if (!dataDir.startsWith("/srv/mlflow-data/")) throw new Error(`data_directory is ${dataDir}`);
+  });
+  await checks.run("migrations ran exactly once", () => {
+    const count = lab.sshOk("sudo grep -c 'mlflow-migrate: tracking and auth databases at head' /var/log/cloud-init-output.log").trim();
+    if (count !== "1") throw new Error(`ran ${count} times`);
+  });
+  await checks.run("mlflow, nginx and Postgres are active", () => {
+    lab.sshOk("systemctl is-active mlflow nginx 'postgresql@*-mlflow'");
+  });
+  await checks.run("only 443 and 22 listen beyond loopback", () => {
+    const listening = lab.sshOk("ss -ltnH").trim().split("\n").map((line) => line.trim().split(/\s+/)[3]);
+    const outside = listening.filter((address) => !/^(127\.\d+\.\d+\.\d+|\[::1\])(%\w+)?:/.test(address)).map((address) => address.replace(/^.*:/, ""));
+    const unexpected = [...new Set(outside)].filter((port) => port !== "22" && port !== "443");
+    if (unexpected.length > 0) throw new Error(`also listening: ${listening.join(" ")}`);
+  });
+  await checks.run("nginx's TLS verifies with the lab CA, and refuses another name", () => {
+    const ca = path.join(lab.bundleDir, "lab-ca.pem");
+    const good = lab.researcher(`curl -s -o /dev/null -w '%{http_code}' --cacert ${ca} https://${HOSTNAME}/health`);
+    if (good.output.trim() !== "200") throw new Error(`health through nginx: ${good.output}`);
+    const other = lab.researcher(`curl -s -o /dev/null -w '%{http_code}' --cacert ${ca} --resolve other.example.org:443:${HTTPS_HOST} https://other.example.org/health`);
+    if (other.output.trim() !== "000") throw new Error(`another name got HTTP ${other.output}`);
+  });
+  await checks.run("anonymous requests get 401", () => {
+    const code = lab.researcher(`curl -s -o /dev/null -w '%{http_code}' --cacert ${path.join(lab.bundleDir, "lab-ca.pem")} https://${HOSTNAME}/api/2.0/mlflow/experiments/search?max_results=1`);
+    if (code.output.trim() !== "401") throw new Error(`got HTTP ${code.output}`);
+  });
+}
+
+/** The bundle rendered from the stack's outputs: doctor, then a run with an artifact that lands in the bucket. */
+async function researcherChecks(lab: Lab, checks: Checks): Promise<string> {
+  await checks.run("the researcher bundle passes mlflow-lab doctor", () => {
+    const doctor = lab.researcher(`${process.execPath} ${path.join(REPO_ROOT, "cli", "mlflow-lab.js")} doctor --env ${path.join(lab.bundleDir, "mlflow_env.sh")} --python ${PYTHON}`);
+    if (doctor.status !== 0) throw new Error(doctor.output);
+  });
+  let runId = "";
+  await checks.run("a run logged through the bundle lands its artifact in the bucket", () => {
+    const logged = lab.researcher(`${PYTHON} ${path.join(E2E, "log_run.py")}`);
+    if (logged.status !== 0) throw new Error(logged.output);
+    const report = JSON.parse(logged.output.trim().split("\n").pop() ?? "{}") as { run_id: string; sha256: string; artifact_uri: string };
+    runId = report.run_id;
+    const found = run(PYTHON, [path.join(E2E, "find_object.py"), "mlflow-ocean-lab", "artifacts/"], { env: lab.s3Environment() });
+    const objects = JSON.parse(found.output.trim().split("\n").pop() ?? "{}") as Record<string, { sha256: string }>;
+    if (!Object.values(objects).some((object) => object.sha256 === report.sha256)) throw new Error(`artifact not in the bucket: ${found.output}`);
+  });
+  return runId;
+}
+
+async function timedRecovery(lab: Lab, what: string, kill: string, back: () => Promise<boolean>): Promise<string> {
+  lab.sshOk(kill);
+  const killed = Date.now();
+  await sleep(1000);
+  await waitFor(what, back, 300_000);
+  return `back in ${Math.round((Date.now() - killed) / 1000)} s`;
+}
+
+async function faultChecks(lab: Lab, checks: Checks, runId: string, accel: "kvm" | "tcg"): Promise<void> {
+  const publicKey = fs.readFileSync(`${lab.key}.pub`, "utf8").trim();
+  await checks.run("kill -9 of MLflow: systemd brings it back", () =>
+    timedRecovery(lab, "mlflow after kill", "sudo systemctl kill -s KILL mlflow", () => healthyThroughNginx(lab)));
+  await checks.run("kill -9 of Postgres: systemd brings it back", () =>
+    timedRecovery(lab, "postgres after kill", "sudo systemctl kill -s KILL 'postgresql@*-mlflow'", () => Promise.resolve(findRun(lab, runId))));
+  await checks.run("a reboot: everything comes back, the run too", async () => {
+    lab.ssh("sudo systemctl reboot", 20_000);
+    await sleep(10_000);
+    await waitForSsh(lab, REBOOT_TIMEOUT_MS);
+    await waitFor("mlflow after reboot", () => healthyThroughNginx(lab), REBOOT_TIMEOUT_MS);
+    if (!findRun(lab, runId)) throw new Error("the run is gone");
+  });
+  await checks.run("a rebuild (fresh root disk, new instance id, same volume) keeps runs and credentials", async () => {
+    await lab.vm.stop();
+    lab.vm.boot({ name: "ocean-lab-mlflow", instanceId: "i-rebuilt", userData: lab.userData, publicKey, freshRoot: true, dataDiskAtBoot: true, accel });
+    await waitForSsh(lab, FIRST_BOOT_TIMEOUT_MS);
+    await waitForCloudInit(lab, FIRST_BOOT_TIMEOUT_MS);
+    const status = lab.sshOk("cloud-init status --long");
+    if (!/status: done/.test(status)) throw new Error(status);
+    if (!findRun(lab, runId)) throw new Error("the run, or the researcher's login, did not survive the rebuild");
+  });
+  await checks.run("a late volume: Postgres waits for it, never starts on the empty mount point", async () => {
+    await lab.vm.stop();
+    lab.vm.boot({ name: "ocean-lab-mlflow", instanceId: "i-rebuilt", userData: lab.userData, publicKey, freshRoot: false, dataDiskAtBoot: false, accel });
+    await waitForSsh(lab, REBOOT_TIMEOUT_MS);
+    await sleep(60_000);
+    const postgres = lab.ssh("systemctl is-active 'postgresql@*-mlflow'").output.trim();
+    if (postgres === "active") throw new Error("Postgres started without its volume");
+    const onRoot = lab.sshOk("sudo find /srv/mlflow-data -mindepth 1 -maxdepth 1 | wc -l").trim();
+    if (lab.ssh("mountpoint -q /srv/mlflow-data").status === 0 || onRoot !== "0") throw new Error(`the empty mount point holds ${onRoot} entries`);
+    await lab.vm.attachDataDisk();
+    await waitFor("mlflow after the volume came", () => healthyThroughNginx(lab), REBOOT_TIMEOUT_MS);
+    if (!findRun(lab, runId)) throw new Error("the run is gone");
+    return `Postgres was ${postgres} until the volume came`;
+  });
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
