@@ -3,6 +3,7 @@
  * foreground (as systemd runs it on the VM), versitygw over a folder, and the MLflow server
  * through the very launch script the VM's unit runs.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { POSTGRES_SETTINGS } from "../templates/server/database";
 import { serverFilePaths } from "../templates/server/launch";
@@ -36,7 +37,9 @@ export function serviceSpec(name: ServiceName, paths: LabPaths, state: LabState)
       const [command, args] = asUser(postgresUser(), postgresBin("postgres"), [
         "-D", paths.postgres.data, "-p", String(state.ports.postgres), "-k", paths.postgres.socket, "-c", "listen_addresses=127.0.0.1", ...settings,
       ]);
-      return { name, command, args, env: { PATH: process.env.PATH, LANG: "C.UTF-8" }, logFile: paths.postgres.log, stopSignal: "SIGINT", ready: () => portAnswers(state.ports.postgres) };
+      // Ready means accepting connections: during crash recovery the port answers but refuses them.
+      const ready = () => Promise.resolve(spawnSync(postgresBin("pg_isready"), ["-q", "-h", paths.postgres.socket, "-p", String(state.ports.postgres)]).status === 0);
+      return { name, command, args, env: { PATH: process.env.PATH, LANG: "C.UTF-8" }, logFile: paths.postgres.log, stopSignal: "SIGINT", ready };
     }
     case "s3":
       return {

@@ -68,10 +68,11 @@ export async function recoverOrphans(paths: LabPaths): Promise<ServiceName[]> {
   const runtime = readRuntime(paths);
   if (!runtime || isAlive(runtime.supervisorPid)) return [];
   const recovered: ServiceName[] = [];
-  for (const name of SERVICE_NAMES) {
+  const state = readState(paths);
+  for (const name of [...SERVICE_NAMES].reverse()) {
     const pgid = runtime.services[name]?.pgid;
     if (groupAlive(pgid) && pgid !== undefined) {
-      await stopGroup(pgid, 5_000);
+      await stopGroup(pgid, 10_000, state ? serviceSpec(name, paths, state).stopSignal : "SIGTERM");
       recovered.push(name);
     }
   }

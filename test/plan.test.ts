@@ -3,7 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { MASKED, maskValue, planStack, UNKNOWN_TEXT } from "../engine/plan";
+import * as openstack from "@pulumi/openstack";
+import { evaluateProgram } from "../engine/mockRuntime";
+import { formatPlan, MASKED, maskValue, planStack, UNKNOWN_TEXT } from "../engine/plan";
+import { checkPolicies, formatPolicyReport, hasMandatoryViolation } from "../engine/policyCheck";
 
 const ROOT = path.join(__dirname, "..");
 const CLI = path.join(ROOT, "cli", "mlflow-lab.js");
@@ -69,5 +72,31 @@ describe("maskValue", () => {
   it("masks secrets and marks unknowns at any depth", () => {
     const secret = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "pw" };
     expect(maskValue({ a: [secret, { b: "04da6b54-80e4-46f7-96ec-b56ff0331ba9" }], c: 1 })).toEqual({ a: [MASKED, { b: UNKNOWN_TEXT }], c: 1 });
+  });
+});
+
+describe("mlflow-lab plan runs the policy pack", () => {
+  it("prints the example stack's verdict as pulumi preview --policy-pack would", async () => {
+    const plan = await planStack("example");
+    expect(plan.policy.rulesRun).toBe(9);
+    expect(hasMandatoryViolation(plan.policy)).toBe(false);
+    expect(formatPlan(plan)).toMatch(/Policy Violations:|Policies: all 9 rules/);
+  });
+
+  it("reports a mandatory violation with its rule, resource and message, which fails the plan", async () => {
+    const evaluation = await evaluateProgram({
+      stack: "policy",
+      config: {},
+      computed: "preview",
+      program: () => {
+        new openstack.networking.SecGroupRule("world-ssh", { securityGroupId: "sg", direction: "ingress", ethertype: "IPv4", protocol: "tcp", portRangeMin: 22, portRangeMax: 22, remoteIpPrefix: "0.0.0.0/0" });
+        return {};
+      },
+    });
+    const report = checkPolicies(evaluation.resources.map((resource) => ({ type: resource.type, name: resource.name, props: resource.inputs })));
+    expect(hasMandatoryViolation(report)).toBe(true);
+    expect(formatPolicyReport(report)).toContain(
+      "    [mandatory]  mlflow-lab  no-world-ingress-except-https (openstack:networking/secGroupRule:SecGroupRule: world-ssh)\n    Security groups open nothing but 443 to 0.0.0.0/0 or ::/0.\n    world-ssh: ingress from 0.0.0.0/0 on ports 22-22; only 443 may be open to the world.",
+    );
   });
 });
