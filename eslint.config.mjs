@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "dist/", "out/", ".lab/", ".venv/", "cli/mlflow-lab.js", "localLab/supervise.js"] },
+  { ignores: ["node_modules/", "dist/", "out/", ".lab/", ".venv/", ".venv-previous/", "cli/mlflow-lab.js", "localLab/supervise.js"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

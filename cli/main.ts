@@ -13,10 +13,13 @@ const USAGE = `Usage:
             pulumi stack output --json --show-secrets
   mlflow-lab plan --stack NAME [--json]         the resources of stacks/Pulumi.NAME.yaml,
                                                 evaluated offline (no cloud, no Pulumi CLI)
-  mlflow-lab local up|down|status [--name N] [--stack S] [--artifact-mode proxied|direct]
+  mlflow-lab local up|down|destroy|status [--name N] [--stack S] [--artifact-mode proxied|direct]
                                                 the local lab: Postgres, S3 and MLflow on
                                                 loopback, supervised, its bundle in out/N
                                                 (default: local, from stacks/Pulumi.local.yaml)
+  mlflow-lab local backup [--type full|diff|incr] | backups | restore --to TIME|latest [--force]
+                                                back up the local lab now, list its backups,
+                                                restore it to a point in time (as on the VM)
   mlflow-lab doctor [--env FILE] [--python PATH]  check a researcher environment (default
                                                 ./mlflow_env.sh with python3); exit 0 when all pass
 `;

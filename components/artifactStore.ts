@@ -19,6 +19,8 @@ export interface ArtifactStoreArgs {
   readonly bucketMode: "create" | "adopt";
   /** Also issue a credential for researchers (direct artifact mode only). Default: false. */
   readonly researcherCredential?: boolean;
+  /** Days a superseded or deleted artifact version is kept, so a restore can bring it back. */
+  readonly noncurrentVersionDays: number;
 }
 
 function secretCredential(credential: openstack.identity.Ec2CredentialV3): S3Credential {
@@ -72,6 +74,18 @@ export class ArtifactStore extends pulumi.ComponentResource {
       );
       this.bucketName = bucket.bucket;
     }
+
+    // Created and adopted buckets alike keep old versions, so an overwritten or deleted artifact
+    // can be restored, and let them expire after the lab's retention.
+    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: this.bucketName, versioningConfiguration: { status: "Enabled" } }, { parent: this, provider });
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-noncurrent-expiry`,
+      {
+        bucket: this.bucketName,
+        rules: [{ id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays } }],
+      },
+      { parent: this, provider, dependsOn: [versioning] },
+    );
 
     this.registerOutputs({ bucketName: this.bucketName, serverCredential: this.serverCredential, researcherCredential: this.researcherCredential });
   }

@@ -5,6 +5,8 @@ import type { LabValues } from "../model/labValues";
 import { labValuesFor } from "../model/labValuesFor";
 import { launchSpecFor, SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../model/launchSpec";
 import { envSecretName } from "../model/names";
+import { type BackupSpec, backupSpecFor } from "../model/backupSpec";
+import { OBJECT_STORE_CA_PATH, vmBackupSite } from "../model/vmSite";
 import { mlflowEnvironment } from "../templates/researcher/environment";
 import { POD_CA_CERT_PATH, renderJobTemplate } from "../templates/researcher/kubernetes";
 import type { VmTls } from "../templates/server/cloudInit";
@@ -59,7 +61,15 @@ export class MlflowLab extends pulumi.ComponentResource {
 
     const artifacts = new ArtifactStore(
       `${name}-artifacts`,
-      { projectId: server.openstack.projectId, s3EndpointUrl: store.s3EndpointUrl, region: store.region, bucketName: store.bucketName, bucketMode: store.bucketMode, researcherCredential: config.artifacts.mode === "direct" },
+      {
+        projectId: server.openstack.projectId,
+        s3EndpointUrl: store.s3EndpointUrl,
+        region: store.region,
+        bucketName: store.bucketName,
+        bucketMode: store.bucketMode,
+        researcherCredential: config.artifacts.mode === "direct",
+        noncurrentVersionDays: config.backup.retentionDays,
+      },
       childOpts,
     );
     const database = new TrackingDatabase(`${name}-database`, { lab: config.lab, database: server.database }, childOpts);
@@ -67,6 +77,8 @@ export class MlflowLab extends pulumi.ComponentResource {
     const adminPassword = password("admin-password");
     const researcherPassword = password("researcher-password");
     const flaskSecretKey = password("flask-secret-key");
+    // Encrypts the backup repository; kept only on the server and in the stack's secrets.
+    const backupCipher = password("backup-cipher");
     const labCa = server.tls.mode === "lab-ca" ? new LabCertificateAuthority(`${name}-ca`, { lab: config.lab, hostname: server.hostname }, childOpts) : undefined;
 
     const serverCredential = artifacts.serverCredential;
@@ -82,10 +94,17 @@ export class MlflowLab extends pulumi.ComponentResource {
             database: database.address,
             s3EndpointUrl: store.s3EndpointUrl,
             s3Region: store.region,
+            ...(store.caCertPem !== undefined ? { s3CaFile: OBJECT_STORE_CA_PATH } : {}),
             bucket,
           },
           { databasePassword, s3AccessKeyId, s3SecretAccessKey, adminPassword: admin, researcherPassword: researcher, flaskSecretKey: flask },
         ),
+      );
+
+    const backup: pulumi.Output<BackupSpec> = pulumi
+      .all([artifacts.bucketName, serverCredential.accessKeyId, serverCredential.secretAccessKey, backupCipher])
+      .apply(([bucket, accessKeyId, secretAccessKey, cipherPass]) =>
+        backupSpecFor(config, vmBackupSite(store.s3EndpointUrl, store.region, store.caCertPem !== undefined), bucket, { accessKeyId, secretAccessKey, cipherPass }),
       );
 
     const trackingServer = new TrackingServer(
@@ -95,6 +114,8 @@ export class MlflowLab extends pulumi.ComponentResource {
         ...server.openstack,
         mlflowVersion: server.mlflowVersion,
         launch: pulumi.secret(launch),
+        backup: pulumi.secret(backup),
+        ...(store.caCertPem !== undefined ? { objectStoreCaPem: store.caCertPem } : {}),
         database:
           server.database.mode === "vm"
             ? {

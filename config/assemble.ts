@@ -63,6 +63,7 @@ function serverChoice<S>(keys: ParsedKeys, secrets: Partial<Record<SecretKey, S>
       region: keys.s3Region,
       bucketName: keys.bucketName ?? labResourceName(lab),
       bucketMode: keys.bucketMode,
+      ...(keys.objectStoreCaCert !== undefined ? { caCertPem: keys.objectStoreCaCert } : {}),
     },
   };
 }
@@ -74,6 +75,7 @@ export function assemble<S>(keys: ParsedKeys, secrets: Partial<Record<SecretKey,
     server: serverChoice(keys, secrets, lab),
     artifacts: { mode: keys.artifactMode, multipartUpload: keys.artifactMultipartUpload },
     ...(keys.experimentName !== undefined ? { experimentName: keys.experimentName } : {}),
+    backup: { retentionDays: keys.backupRetentionDays },
     runai: {
       project: keys.runaiProject ?? lab,
       ...(keys.runaiKubeContext !== undefined ? { kubeContext: keys.runaiKubeContext } : {}),

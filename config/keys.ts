@@ -80,6 +80,11 @@ export const CONFIG_KEYS = {
   s3Region: { type: "string", when: vmOptional, shape: fields.region(), default: "us-east-1", defaultReason: "what Ceph RGW answers to unless configured otherwise", example: "us-east-1", description: "S3 region name the object store expects." },
   bucketName: { type: "string", when: vmOptional, shape: fields.s3Bucket(), example: "mlflow-ocean-lab", description: "Artifact bucket. Default: mlflow-<lab>." },
   bucketMode: { type: "string", when: vmOptional, shape: oneOf(["create", "adopt"]), default: "create", defaultReason: "the stack owns the lab's bucket", example: "create", description: "create or adopt (the bucket exists already and is not managed)." },
+  objectStoreCaCert: { type: "string", when: vmOptional, shape: pattern(PATTERNS.pemCertificate, "must be a PEM certificate"), example: "object-store-ca.pem", exampleFile: "object-store-ca.pem", description: "PEM CA certificate of the object store, when its certificate is not from a public CA (the server and pgBackRest trust it). Default: the system's CAs." },
+  backupRetentionDays: {
+    type: "integer", shape: integer(1, 3650), default: 14, defaultReason: "two weekly full backups, every point in time in between",
+    example: "30", description: "Days of point-in-time recovery kept: full backups with their WAL, and noncurrent artifact versions.",
+  },
   artifactMode: { type: "string", shape: oneOf(["proxied", "direct"]), default: "proxied", defaultReason: "researchers hold no bucket keys", example: "proxied", description: "proxied (artifacts through the server) or direct (researchers write to the bucket with their own keys)." },
   artifactMultipartUpload: {
     type: "boolean", shape: boolean(), default: true, defaultReason: "large uploads go in parallel parts (bench P2)", example: "false",

@@ -108,6 +108,11 @@ function presenceProblems(parsed: Partial<Record<ConfigKey, unknown>>, isSet: Re
       problems.push(keyProblem(key, `only applies when ${when.key} is ${when.is} (${when.key} is ${mode}; set ${when.key} to ${when.is} to use it)`, removeHint(key)));
     }
   }
+  // pgBackRest, which backs up a database on the VM, reaches the object store over HTTPS only.
+  const endpoint = parsed.s3EndpointUrl;
+  if (parsed.hosting === "vm" && parsed.databaseMode === "vm" && typeof endpoint === "string" && endpoint.startsWith("http:")) {
+    problems.push(keyProblem("s3EndpointUrl", "must be https:// when the database lives on the VM: its backups go to the object store over HTTPS only", fixHint("s3EndpointUrl")));
+  }
   const offline = ["offlineSqliteDbPath", "offlineArtifactsPath"] as const;
   const offlineSet = offline.filter((key) => isSet.has(key));
   if (offlineSet.length === 1) {

@@ -15,9 +15,13 @@ import { ADMIN_USERNAME, labResourceName } from "../model/names";
 import { renderBundle } from "../templates/researcher/bundle";
 import { writeBundle } from "../io/bundleWriter";
 import { readLabKeys } from "../io/stackFile";
-import { launchScripts, localLaunchSpec, writeLaunchFiles } from "./mlflowServer";
+import { launchScripts, localLaunchSpec, localUpgradeSite, writeLaunchFiles } from "./mlflowServer";
+import { renderUpgradeScript } from "../templates/server/upgrade";
+import { MLFLOW_VERSION } from "../model/versions";
 import { ensureBucket, s3Endpoint, s3Environment } from "./objectStore";
+import { backupCommands, createStanza, localBackupSpec, writeBackupFiles } from "./backup";
 import { createLabDatabases, initCluster } from "./postgres";
+import { ensureLocalhostCertificate } from "./tls";
 import { portAnswers, run, StepError, waitFor } from "./processes";
 import { pythonInBundleEnv } from "./researcherShell";
 import { SERVICE_NAMES, type ServiceName, serviceSpec } from "./services";
@@ -33,6 +37,8 @@ export interface LocalLabOptions {
   readonly stack?: string;
   /** Default: the stack's artifactMode. */
   readonly artifactMode?: "proxied" | "direct";
+  /** The MLflow version the server runs; a change goes through mlflow-upgrade. Default: the pinned one. */
+  readonly mlflowVersion?: string;
   /** Where progress lines go. Default: stdout. */
   readonly log?: (line: string) => void;
 }
@@ -45,7 +51,7 @@ export interface LocalLabSummary {
   readonly values: LabValues;
 }
 
-const START_TIMEOUT_MS: Record<ServiceName, number> = { postgres: 60_000, s3: 30_000, mlflow: 120_000 };
+const START_TIMEOUT_MS: Record<ServiceName, number> = { postgres: 60_000, s3: 30_000, s3tls: 30_000, mlflow: 120_000 };
 
 export class LocalLab {
   readonly name: string;
@@ -55,8 +61,10 @@ export class LocalLab {
   private readonly stack: string;
   private readonly log: (line: string) => void;
   private readonly artifactMode?: "proxied" | "direct";
+  readonly mlflowVersion: string;
 
   constructor(options: LocalLabOptions = {}) {
+    this.mlflowVersion = options.mlflowVersion ?? MLFLOW_VERSION;
     this.name = options.name ?? "local";
     this.stack = options.stack ?? "local";
     this.paths = labPaths(this.name);
@@ -107,10 +115,16 @@ export class LocalLab {
     fs.mkdirSync(this.root, { recursive: true });
     fs.chmodSync(this.root, 0o711);
     fs.mkdirSync(this.paths.s3.data, { recursive: true, mode: 0o700 });
+    fs.mkdirSync(this.paths.s3.versions, { recursive: true, mode: 0o700 });
     const state = await loadOrCreateState(this.paths);
     initCluster(this.paths, (line) => this.step("postgres", line));
+    ensureLocalhostCertificate(this.paths);
     const spec = localLaunchSpec(this.paths, state, config, this.bucket);
-    const generation = writeLaunchFiles(spec);
+    const generation = writeLaunchFiles(spec, this.mlflowVersion);
+    const backup = localBackupSpec(this.name, this.paths, state, config, this.bucket);
+    writeBackupFiles(backup, spec, this.paths);
+    const upgrade = renderUpgradeScript(spec, localUpgradeSite(this.paths, this.mlflowVersion), backup, true);
+    fs.writeFileSync(upgrade.path, upgrade.content, { mode: upgrade.mode });
 
     const recovered = await recoverOrphans(this.paths);
     if (recovered.length > 0) this.step("lab", `stopped what a dead supervisor left running: ${recovered.join(", ")}`);
@@ -120,23 +134,26 @@ export class LocalLab {
       await startSupervisor(this.paths, this.name);
     }
 
-    const desired: Desired = { ...readDesired(this.paths), postgres: "1", s3: "1" };
+    const desired: Desired = { ...readDesired(this.paths), postgres: "1", s3: "1", s3tls: "1" };
     writeDesired(this.paths, desired);
-    await this.waitReady("postgres", state);
-    await this.waitReady("s3", state);
+    for (const name of ["postgres", "s3", "s3tls"] as const) await this.waitReady(name, state);
     createLabDatabases(this.paths, state, config.lab);
     ensureBucket(state, this.bucket);
-    this.step("s3", `bucket ${this.bucket} ready`);
+    this.step("s3", `bucket ${this.bucket} ready, versioned`);
+    createStanza(backup.site);
+    this.step("backup", "pgBackRest stanza ready, WAL archived");
 
     const scripts = launchScripts(spec);
-    const mlflowCurrent = readRuntime(this.paths)?.services.mlflow?.generation === generation && (await serviceSpec("mlflow", this.paths, state).ready());
+    const recordedVersion = fs.existsSync(path.join(this.root, "mlflow-version")) ? fs.readFileSync(path.join(this.root, "mlflow-version"), "utf8").trim() : undefined;
+    const mlflowCurrent = recordedVersion === this.mlflowVersion && readRuntime(this.paths)?.services.mlflow?.generation === generation && (await serviceSpec("mlflow", this.paths, state).ready());
     if (!mlflowCurrent) {
-      if (desired.mlflow !== undefined && desired.mlflow !== generation) this.step("mlflow", "launch files changed: restarting");
-      // Migrations run once, before the server starts, as on the VM.
-      writeDesired(this.paths, { ...desired, mlflow: undefined });
-      this.step("mlflow", "migrating the tracking and auth databases");
-      run("mlflow migrate", scripts.migrate, []);
-      writeDesired(this.paths, { ...desired, mlflow: generation });
+      if (desired.mlflow !== undefined && desired.mlflow !== generation) this.step("mlflow", "launch files or version changed");
+      // As on the VM: the version's venv, migrations once before the server starts, and on a
+      // version change a backup first and a rollback on failure.
+      this.step("mlflow", `mlflow-upgrade to MLflow ${this.mlflowVersion}`);
+      const upgraded = run("mlflow-upgrade", upgrade.path, []);
+      for (const line of upgraded.split("\n").filter((text) => text.startsWith("[mlflow-upgrade]"))) this.step("mlflow", line);
+      writeDesired(this.paths, { ...readDesired(this.paths), mlflow: generation });
     }
     await this.waitReady("mlflow", state);
     run("mlflow researcher account", scripts.createResearcher, []);
@@ -190,6 +207,14 @@ export class LocalLab {
     this.step("lab", "stopped");
   }
 
+  /** Stops the lab and deletes everything it holds: state, database, objects, backups, bundle. */
+  async destroy(): Promise<void> {
+    if (readState(this.paths)) await this.down();
+    fs.rmSync(this.root, { recursive: true, force: true });
+    fs.rmSync(this.bundleDir, { recursive: true, force: true });
+    this.step("lab", "destroyed");
+  }
+
   /** One line per service; true when every one answers. */
   async status(): Promise<boolean> {
     const state = readState(this.paths);
@@ -209,6 +234,39 @@ export class LocalLab {
       this.step(name, `${up ? `running on ${where}` : "stopped"}${restarts > 0 ? ` (restarted ${restarts} time${restarts === 1 ? "" : "s"})` : ""}`);
     }
     return healthy;
+  }
+
+  private backupScripts() {
+    return backupCommands(this.launchSpec());
+  }
+
+  /** Backs up the tracking database now (the rendered mlflow-backup); returns what it printed. */
+  backup(type: "full" | "diff" | "incr" = "incr"): string {
+    return run("mlflow-backup", this.backupScripts().backup, [type]);
+  }
+
+  /** The repository's backups and the age of the last good one (mlflow-backups). */
+  backups(): string {
+    return run("mlflow-backups", this.backupScripts().backups, []);
+  }
+
+  /** Restores the lab to a point in time, or to the end of the archive (mlflow-restore). */
+  restore(to: string, force = false): string {
+    return run("mlflow-restore", this.backupScripts().restore, ["--to", to, ...(force ? ["--force"] : [])]);
+  }
+
+  /** Stops or starts one service through the supervisor, and waits for it. */
+  async service(name: "mlflow" | "postgres", action: "start" | "stop"): Promise<void> {
+    const state = this.state();
+    const desired = readDesired(this.paths);
+    if (action === "stop") {
+      writeDesired(this.paths, { ...desired, [name]: undefined });
+      await waitFor(`${name} stopped`, () => Promise.resolve(readRuntime(this.paths)?.services[name] === undefined), 120_000);
+      return;
+    }
+    const generation = name === "mlflow" ? writeLaunchFiles(this.launchSpec(state), this.mlflowVersion) : "1";
+    writeDesired(this.paths, { ...desired, [name]: generation });
+    await this.waitReady(name, state);
   }
 
   /** The lab's internal state (ports, secrets): for tests and benchmarks that check the parts directly. */

@@ -6,14 +6,17 @@ import type { LabConfig } from "../model/labConfig";
 import { launchSpecFor, type ServerLaunchSpec } from "../model/launchSpec";
 import { renderServerFiles, serverFilePaths } from "../templates/server/launch";
 import { s3Endpoint } from "./objectStore";
-import { type LabPaths, type LabState, S3_REGION, VENV } from "./state";
+import type { UpgradeSite } from "../model/backupSpec";
+import { MLFLOW_PREVIOUS_VERSION, MLFLOW_VERSION } from "../model/versions";
+import { type LabPaths, type LabState, PREVIOUS_VENV, S3_REGION, VENV } from "./state";
 
 /** The local lab's launch: the VM's, with loopback ports, local paths and no TLS in front. */
 export function localLaunchSpec(paths: LabPaths, state: LabState, config: LabConfig<unknown>, bucket: string): ServerLaunchSpec {
   return launchSpecFor(
     config,
     {
-      layout: { configDir: paths.server.config, binDir: paths.server.bin, venvDir: VENV },
+      // A link to the venv of the MLflow version in use, switched by mlflow-upgrade as on the VM.
+      layout: { configDir: paths.server.config, binDir: paths.server.bin, venvDir: paths.server.venvLink },
       port: state.ports.mlflow,
       // Researchers reach the local lab on loopback, which every site accepts already.
       publicHosts: [],
@@ -33,9 +36,27 @@ export function localLaunchSpec(paths: LabPaths, state: LabState, config: LabCon
   );
 }
 
-/** Writes the launch files; returns a digest of them, which changes when any file does. */
-export function writeLaunchFiles(spec: ServerLaunchSpec): string {
-  const digest = createHash("sha256");
+/** The MLflow versions this machine has, side by side: the pinned one, and the previous for the upgrade drill. */
+export function localUpgradeSite(paths: LabPaths, targetVersion: string): UpgradeSite {
+  fs.mkdirSync(paths.venvs, { recursive: true, mode: 0o755 });
+  for (const [version, venv] of [[MLFLOW_VERSION, VENV], [MLFLOW_PREVIOUS_VERSION, PREVIOUS_VENV]] as const) {
+    const link = path.join(paths.venvs, version);
+    if (fs.existsSync(venv) && !fs.existsSync(link)) fs.symlinkSync(venv, link);
+  }
+  return {
+    targetVersion,
+    venvsDir: paths.venvs,
+    installVenv: 'echo "mlflow-lab: no venv of MLflow $version on this machine; the local lab runs the versions npm run setup installs" >&2; exit 1',
+    asService: [],
+  };
+}
+
+/**
+ * Writes the launch files; returns a digest of them and of the MLflow version, which changes
+ * when either does (the supervisor then restarts the server).
+ */
+export function writeLaunchFiles(spec: ServerLaunchSpec, mlflowVersion: string): string {
+  const digest = createHash("sha256").update(mlflowVersion).update("\0");
   for (const file of renderServerFiles(spec)) {
     fs.mkdirSync(path.dirname(file.path), { recursive: true, mode: 0o700 });
     fs.writeFileSync(file.path, file.content, { mode: file.mode });

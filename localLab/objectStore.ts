@@ -16,7 +16,7 @@ export function s3Environment(state: LabState): Record<string, string> {
   };
 }
 
-/** Creates the bucket unless it exists. */
+/** Creates the bucket unless it exists, with versioning on. */
 export function ensureBucket(state: LabState, bucket: string): void {
   const code = [
     "import os, boto3",
@@ -24,6 +24,8 @@ export function ensureBucket(state: LabState, bucket: string): void {
     "names = [b['Name'] for b in s3.list_buckets().get('Buckets', [])]",
     "bucket = os.environ['LAB_BUCKET']",
     "bucket in names or s3.create_bucket(Bucket=bucket)",
+    // Versions let an overwritten or deleted artifact come back (mlflow-restore).
+    "s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={'Status': 'Enabled'})",
   ].join("\n");
   run("s3 bucket", PYTHON, ["-c", code], { env: { ...process.env, ...s3Environment(state), LAB_BUCKET: bucket } });
 }

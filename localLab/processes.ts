@@ -22,7 +22,7 @@ export function run(what: string, command: string, args: readonly string[], opti
   const [cmd, argv] = withUser(command, args, options.asUser);
   const result = spawnSync(cmd, argv, { env: options.env ?? process.env, input: options.input, cwd: options.cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (result.error) throw new StepError(`${what}: cannot run ${command}: ${result.error.message}`);
-  if (result.status !== 0) throw new StepError(`${what} failed (exit ${result.status}):\n${(result.stderr || result.stdout).trim()}`);
+  if (result.status !== 0) throw new StepError(`${what} failed (exit ${result.status}):\n${[result.stdout, result.stderr].map((text) => text.trim()).filter(Boolean).join("\n")}`);
   return result.stdout;
 }
 

@@ -5,13 +5,16 @@
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { POSTGRES_SETTINGS } from "../templates/server/database";
+import { archiveSettings } from "../templates/server/backup";
 import { serverFilePaths } from "../templates/server/launch";
+import { localBackupSite } from "./backup";
 import { type LabPaths, type LabState, S3_REGION, VERSITYGW } from "./state";
 import { mlflowHealthy, portAnswers } from "./processes";
 import { postgresBin, postgresUser } from "./postgres";
 
-export const SERVICE_NAMES = ["postgres", "s3", "mlflow"] as const;
+export const SERVICE_NAMES = ["postgres", "s3", "s3tls", "mlflow"] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface ServiceSpec {
@@ -33,7 +36,9 @@ function asUser(user: string | undefined, command: string, args: readonly string
 export function serviceSpec(name: ServiceName, paths: LabPaths, state: LabState): ServiceSpec {
   switch (name) {
     case "postgres": {
-      const settings = Object.entries(POSTGRES_SETTINGS).flatMap(([key, value]) => ["-c", `${key}=${value}`]);
+      // The VM's settings, and WAL archived to the backup repository as on the VM.
+      const archive = archiveSettings(localBackupSite(path.basename(paths.root), paths, state));
+      const settings = Object.entries({ ...POSTGRES_SETTINGS, ...archive }).flatMap(([key, value]) => ["-c", `${key}=${value}`]);
       const [command, args] = asUser(postgresUser(), postgresBin("postgres"), [
         "-D", paths.postgres.data, "-p", String(state.ports.postgres), "-k", paths.postgres.socket, "-c", "listen_addresses=127.0.0.1", ...settings,
       ]);
@@ -45,12 +50,24 @@ export function serviceSpec(name: ServiceName, paths: LabPaths, state: LabState)
       return {
         name,
         command: VERSITYGW,
-        args: ["--port", `127.0.0.1:${state.ports.s3}`, "--region", S3_REGION, "--quiet", "posix", paths.s3.data],
+        // Object versions are kept, so artifacts can be restored to a point in time.
+        args: ["--port", `127.0.0.1:${state.ports.s3}`, "--region", S3_REGION, "--quiet", "posix", "--versioning-dir", paths.s3.versions, paths.s3.data],
         // The root key travels in the environment, never in argv.
         env: { PATH: process.env.PATH, ROOT_ACCESS_KEY_ID: state.secrets.s3AccessKey, ROOT_SECRET_ACCESS_KEY: state.secrets.s3SecretKey },
         logFile: paths.s3.log,
         stopSignal: "SIGTERM",
         ready: () => portAnswers(state.ports.s3),
+      };
+    case "s3tls":
+      // pgBackRest speaks only HTTPS to S3: the same server behind TLS for localhost.
+      return {
+        name,
+        command: "socat",
+        args: [`OPENSSL-LISTEN:${state.ports.s3tls},bind=127.0.0.1,reuseaddr,fork,cert=${paths.tls.cert},key=${paths.tls.key},verify=0`, `TCP:127.0.0.1:${state.ports.s3}`],
+        env: { PATH: process.env.PATH },
+        logFile: paths.s3.tlsLog,
+        stopSignal: "SIGTERM",
+        ready: () => portAnswers(state.ports.s3tls),
       };
     case "mlflow":
       return {

@@ -31,6 +31,8 @@ export interface ObjectStore {
   readonly region: string;
   readonly bucketName: string;
   readonly bucketMode: "create" | "adopt";
+  /** The object store's CA certificate (PEM), when it is a private one. */
+  readonly caCertPem?: string;
 }
 
 /** The tracking server on an OpenStack VM built by cloud-init. */
@@ -60,6 +62,8 @@ export interface LabConfig<S> {
     readonly multipartUpload: boolean;
   };
   readonly experimentName?: string;
+  /** Point-in-time recovery window: pgBackRest's full backups with their WAL, noncurrent artifact versions. */
+  readonly backup: { readonly retentionDays: number };
   readonly runai: {
     readonly project: string;
     readonly kubeContext?: string;

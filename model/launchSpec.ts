@@ -22,6 +22,8 @@ export interface S3Access {
   readonly accessKeyId: string;
   readonly secretAccessKey: string;
   readonly region: string;
+  /** The object store's CA file, when its certificate is from a private CA. */
+  readonly caFile?: string;
 }
 
 export interface Account {
@@ -75,6 +77,8 @@ export interface LaunchSite {
   readonly database: { readonly host: string; readonly port: number; readonly sslMode?: string };
   readonly s3EndpointUrl: string;
   readonly s3Region: string;
+  /** The object store's CA file, when private. */
+  readonly s3CaFile?: string;
   readonly bucket: string;
 }
 
@@ -131,7 +135,13 @@ export function launchSpecFor(config: LabConfig<unknown>, site: LaunchSite, secr
     backendStoreUri: database(names.tracking),
     authDatabaseUri: database(names.auth),
     artifacts: config.artifacts.mode === "direct" ? { mode: "direct", root: bucketPath } : { mode: "proxied", destination: bucketPath },
-    s3: { endpointUrl: site.s3EndpointUrl, accessKeyId: secrets.s3AccessKeyId, secretAccessKey: secrets.s3SecretAccessKey, region: site.s3Region },
+    s3: {
+      endpointUrl: site.s3EndpointUrl,
+      accessKeyId: secrets.s3AccessKeyId,
+      secretAccessKey: secrets.s3SecretAccessKey,
+      region: site.s3Region,
+      ...(site.s3CaFile !== undefined ? { caFile: site.s3CaFile } : {}),
+    },
     admin: { username: ADMIN_USERNAME, password: secrets.adminPassword },
     researcher: { username: config.lab, password: secrets.researcherPassword },
     flaskSecretKey: secrets.flaskSecretKey,

@@ -4,6 +4,8 @@
  */
 export const MLFLOW_VERSION = "3.17.2";
 export const MLFLOW_MINIMUM_VERSION = "3.11.0";
+/** The release before the pinned one: the upgrade drill creates a lab with it (requirements-previous.txt). */
+export const MLFLOW_PREVIOUS_VERSION = "3.16.1";
 export const PSYCOPG2_VERSION = "2.9.13";
 export const BOTO3_VERSION = "1.44.8";
 export const POSTGRES_MAJOR_VERSION = 15;

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 step() { printf '[setup] %s\n' "$*"; }
 
-APT_PACKAGES=(shellcheck cloud-init postgresql openssl)
+APT_PACKAGES=(shellcheck cloud-init postgresql openssl pgbackrest socat curl)
 # `setup.sh vm`: also what the VM test needs (npm run test:vm).
 if [ "${1:-}" = vm ]; then APT_PACKAGES+=(mmdebstrap qemu-system-x86 qemu-utils genisoimage e2fsprogs openssh-client curl); fi
 missing=()
@@ -39,6 +39,16 @@ if [ ! -x .venv/bin/python ] || ! cmp -s requirements.txt .venv/.mlflow-lab-requ
   cp requirements.txt .venv/.mlflow-lab-requirements
 else
   step "python: .venv up to date"
+fi
+
+# The previous MLflow release, for the upgrade drill.
+if [ ! -x .venv-previous/bin/python ] || ! cmp -s requirements-previous.txt .venv-previous/.mlflow-lab-requirements 2>/dev/null; then
+  step "python: installing requirements-previous.txt into .venv-previous (the upgrade drill's starting point)"
+  [ -x .venv-previous/bin/python ] || python3 -m venv .venv-previous
+  .venv-previous/bin/pip install --quiet --disable-pip-version-check -r requirements-previous.txt
+  cp requirements-previous.txt .venv-previous/.mlflow-lab-requirements
+else
+  step "python: .venv-previous up to date"
 fi
 
 # Go comes with the machine (Debian's is too old for versitygw).

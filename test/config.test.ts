@@ -42,6 +42,7 @@ describe("buildLabConfig", () => {
         },
       },
       artifacts: { mode: "proxied", multipartUpload: true },
+      backup: { retentionDays: 14 },
       runai: {
         project: "ocean-lab",
         namespaceMode: "adopt",

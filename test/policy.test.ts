@@ -41,7 +41,7 @@ const runaiJob = (mutate: (job: any) => void = () => undefined): PolicyResource 
 const bucket = (props: Record<string, unknown> = {}): PolicyResource => ({ type: "aws:s3/bucket:Bucket", name: "lab-bucket", props: { bucket: "mlflow-ocean", ...props } });
 
 const instance = (userData: string): PolicyResource => ({ type: "openstack:compute/instance:Instance", name: "lab-vm", props: { userData } });
-const GOOD_USER_DATA = "#cloud-config\nMLFLOW_VERSION='3.17.2'\npip install mlflow[auth]==$MLFLOW_VERSION\nexport MLFLOW_SERVER_ENABLE_JOB_EXECUTION='false'\n";
+const GOOD_USER_DATA = "#cloud-config\nTARGET_VERSION='3.17.2'\npip install mlflow[auth]==$version\nexport MLFLOW_SERVER_ENABLE_JOB_EXECUTION='false'\n";
 
 describe("security group rules", () => {
   it("pass the lab's own rules", () => {
@@ -160,7 +160,7 @@ describe("the server's cloud-init", () => {
 });
 
 describe("the example stack", () => {
-  it("passes every mandatory rule, and is told (advisory) that it has no backups", async () => {
+  it("passes every mandatory rule, and its rendered user-data backs the database up", async () => {
     const raw = readLabKeys("example");
     const evaluation = await evaluate(raw);
     const resources: PolicyResource[] = evaluation.resources.map((r) => ({ type: r.type, name: r.name, props: plain(r.inputs) as Record<string, unknown> }));
@@ -168,6 +168,21 @@ describe("the example stack", () => {
     for (const rule of RESOURCE_RULES) {
       expect(resources.flatMap((resource) => rule.check(resource)), rule.name).toEqual([]);
     }
-    expect(backupsConfigured.check(resources)).toEqual(["this lab has no backup of its tracking database configured; runs are lost with the volume or the server."]);
+    expect(backupsConfigured.check(resources)).toEqual([]);
+  });
+
+  it("backups-configured reads the rendered config: a user-data without pgBackRest's timers is reported", async () => {
+    const evaluation = await evaluate(readLabKeys("example"));
+    const resources: PolicyResource[] = evaluation.resources.map((r) => ({ type: r.type, name: r.name, props: plain(r.inputs) as Record<string, unknown> }));
+    const stripped = resources.map((resource) =>
+      resource.type === "openstack:compute/instance:Instance" ? { ...resource, props: { ...resource.props, userData: String(resource.props.userData).replace(/OnCalendar=/g, "Off=") } } : resource,
+    );
+    expect(backupsConfigured.check(stripped)).toEqual(["ocean-lab-server-vm: its database is not backed up: missing the mlflow-backup-full.timer, the mlflow-backup-diff.timer"]);
+  });
+
+  it("backups-configured asks for the operator's backups when the database is not on the VM", async () => {
+    const evaluation = await evaluate({ ...readLabKeys("example"), databaseMode: "existing", databaseHost: "pg.example.org", databaseAdminUsername: "postgres" }, { databaseAdminPassword: "x" });
+    const resources: PolicyResource[] = evaluation.resources.map((r) => ({ type: r.type, name: r.name, props: plain(r.inputs) as Record<string, unknown> }));
+    expect(backupsConfigured.check(resources)[0]).toMatch(/does not manage: make sure its operator backs it up/);
   });
 });

@@ -31,8 +31,8 @@ describe("the server launch shared by the VM and the local lab", () => {
     }, secrets);
     const paths = labPaths("ocean-lab");
     const state: LabState = {
-      ports: { postgres: 41001, s3: 41002, mlflow: 41003 },
-      secrets: { dbPassword: secrets.databasePassword, adminPassword: secrets.adminPassword, researcherPassword: secrets.researcherPassword, flaskSecretKey: secrets.flaskSecretKey, s3AccessKey: secrets.s3AccessKeyId, s3SecretKey: secrets.s3SecretAccessKey },
+      ports: { postgres: 41001, s3: 41002, s3tls: 41004, mlflow: 41003 },
+      secrets: { dbPassword: secrets.databasePassword, adminPassword: secrets.adminPassword, researcherPassword: secrets.researcherPassword, flaskSecretKey: secrets.flaskSecretKey, s3AccessKey: secrets.s3AccessKeyId, s3SecretKey: secrets.s3SecretAccessKey, backupCipher: "cipherFIXTURE" },
     };
     const local = localLaunchSpec(paths, state, config, "mlflow-ocean-lab");
 

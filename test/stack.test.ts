@@ -26,10 +26,13 @@ describe("the example stack", () => {
       "ocean-lab > mlflow-lab:server:TrackingServer ocean-lab-server",
       "ocean-lab > mlflow-lab:tls:LabCertificateAuthority ocean-lab-ca",
       "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-admin-password",
+      "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-backup-cipher",
       "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-flask-secret-key",
       "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-researcher-password",
       "ocean-lab-artifacts > aws:s3/bucket:Bucket ocean-lab-artifacts-bucket",
+      "ocean-lab-artifacts > aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration ocean-lab-artifacts-noncurrent-expiry",
       "ocean-lab-artifacts > aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock ocean-lab-artifacts-public-access-block",
+      "ocean-lab-artifacts > aws:s3/bucketVersioning:BucketVersioning ocean-lab-artifacts-versioning",
       "ocean-lab-artifacts > openstack:identity/ec2CredentialV3:Ec2CredentialV3 ocean-lab-artifacts-server-credential",
       "ocean-lab-artifacts > pulumi:providers:aws ocean-lab-artifacts-s3",
       "ocean-lab-ca > tls:index/certRequest:CertRequest ocean-lab-ca-server-request",
@@ -116,10 +119,13 @@ describe("TrackingServer", () => {
     expect(schema.stdout + schema.stderr).toContain("Valid cloud-config");
     expect(schema.status).toBe(0);
 
-    const document = yaml.load(userData.replace(/^#cloud-config\n/, "")) as { packages: string[]; write_files: { path: string; content: string; permissions: string }[]; runcmd: string[][] };
-    expect(document.packages).toEqual(["nginx", "python3-venv", "postgresql"]);
+    const document = yaml.load(userData.replace(/^#cloud-config\n/, "")) as { packages: string[]; write_files: { path: string; content: string; permissions: string; owner: string }[]; runcmd: string[][] };
+    expect(document.packages).toEqual(["nginx", "python3-venv", "postgresql", "pgbackrest", "curl"]);
     const files = Object.fromEntries(document.write_files.map((f) => [f.path, f]));
-    for (const script of ["/opt/mlflow/bin/mlflow-bootstrap", "/opt/mlflow/bin/mlflow-server", "/opt/mlflow/bin/mlflow-migrate", "/opt/mlflow/bin/mlflow-create-researcher", "/etc/mlflow/server.env"]) {
+    for (const script of [
+      "/opt/mlflow/bin/mlflow-bootstrap", "/opt/mlflow/bin/mlflow-server", "/opt/mlflow/bin/mlflow-migrate", "/opt/mlflow/bin/mlflow-create-researcher", "/etc/mlflow/server.env",
+      "/opt/mlflow/bin/mlflow-upgrade", "/opt/mlflow/bin/mlflow-backup", "/opt/mlflow/bin/mlflow-backups", "/opt/mlflow/bin/mlflow-restore", "/opt/mlflow/bin/mlflow-restore-artifacts",
+    ]) {
       const file = path.join(dir, path.basename(script));
       fs.writeFileSync(file, files[script].content);
       expect(shellcheck(file), script).toBe("");
@@ -127,7 +133,9 @@ describe("TrackingServer", () => {
     expect(files["/etc/mlflow/server.env"].permissions).toBe("0600");
     expect(files["/etc/mlflow/basic_auth.ini"].permissions).toBe("0600");
     expect(files["/etc/mlflow/tls/server.key"].permissions).toBe("0600");
-    expect(files["/opt/mlflow/bin/mlflow-bootstrap"].content).toContain("MLFLOW_VERSION='3.17.2'");
+    expect(files["/opt/mlflow/bin/mlflow-upgrade"].content).toContain("TARGET_VERSION='3.17.2'");
+    expect(files["/etc/pgbackrest/pgbackrest.conf"]).toMatchObject({ permissions: "0640", owner: "root:postgres" });
+    expect(files["/etc/pgbackrest/pgbackrest.conf"].content).toContain("repo1-cipher-pass=fakeoceanlabbackupcipher");
     expect(files["/opt/mlflow/bin/mlflow-bootstrap"].content).toContain("DATA_DEVICE='/dev/disk/by-id/virtio-ocean-lab-server-dat'");
     expect(files["/opt/mlflow/bin/mlflow-server"].content).toContain("--allowed-hosts 'mlflow.ocean-lab.example.org,mlflow.ocean-lab.example.org:443,127.0.0.1:5000,localhost:5000'");
     expect(files["/opt/mlflow/bin/mlflow-server"].content).toContain("--host '127.0.0.1'");
@@ -155,7 +163,7 @@ describe("TrackingServer", () => {
       { acmeDnsCredentials: "dns_rfc2136_secret = acme-secret" },
     );
     const document = yaml.load(plain(named(evaluation, "ocean-lab-server-vm").inputs.userData) as string) as { packages: string[]; write_files: { path: string; content: string; permissions: string }[] };
-    expect(document.packages).toEqual(["nginx", "python3-venv", "postgresql", "certbot", "python3-certbot-dns-rfc2136"]);
+    expect(document.packages).toEqual(["nginx", "python3-venv", "postgresql", "pgbackrest", "curl", "certbot", "python3-certbot-dns-rfc2136"]);
     expect(document.write_files.find((f) => f.path === "/etc/mlflow/acme-dns.ini")).toEqual(expect.objectContaining({ content: "dns_rfc2136_secret = acme-secret", permissions: "0600" }));
     expect(document.write_files.find((f) => f.path === "/etc/nginx/sites-available/mlflow")?.content).toContain("ssl_certificate /etc/letsencrypt/live/mlflow.ocean-lab.example.org/fullchain.pem;");
   });

@@ -3,7 +3,9 @@ import * as openstack from "@pulumi/openstack";
 import * as pulumi from "@pulumi/pulumi";
 import type { OpenStackPlacement } from "../../model/labConfig";
 import { type CloudInitSpec, type VmTls, renderCloudInit } from "../../templates/server/cloudInit";
+import type { BackupSpec } from "../../model/backupSpec";
 import type { ServerLaunchSpec } from "../../model/launchSpec";
+import { vmUpgradeSite } from "../../model/vmSite";
 
 export interface VmDatabaseSettings {
   readonly role: string;
@@ -18,8 +20,13 @@ export type ServerDatabase = { readonly mode: "vm"; readonly settings: pulumi.In
 /** The OpenStack placement of the server (image, flavor, networks, key pair, CIDRs, volume size). */
 export interface TrackingServerArgs extends Omit<OpenStackPlacement, "projectId"> {
   readonly hostname: string;
+  /** MLflow version the server runs; a change replaces the instance, whose bootstrap upgrades safely. */
   readonly mlflowVersion: string;
   readonly launch: pulumi.Input<ServerLaunchSpec>;
+  /** pgBackRest's settings (used when the database lives on the VM). */
+  readonly backup: pulumi.Input<BackupSpec>;
+  /** The object store's CA certificate, when a private one. */
+  readonly objectStoreCaPem?: string;
   readonly database: ServerDatabase;
   readonly tls: pulumi.Input<VmTls>;
 }
@@ -93,8 +100,16 @@ export class TrackingServer extends pulumi.ComponentResource {
       database.mode === "vm" && volume
         ? pulumi.all([database.settings, volume.id]).apply(([settings, volumeId]) => ({ mode: "vm" as const, ...settings, volumeDevice: volumeDevicePath(volumeId) }))
         : { mode: "existing" as const };
-    const userData = pulumi.all([args.launch, vmDatabase, args.tls]).apply(([launch, cloudDatabase, tlsSpec]) =>
-      renderCloudInit({ hostname: args.hostname, mlflowVersion: args.mlflowVersion, launch, database: cloudDatabase, tls: tlsSpec }),
+    const userData = pulumi.all([args.launch, vmDatabase, args.tls, args.backup]).apply(([launch, cloudDatabase, tlsSpec, backup]) =>
+      renderCloudInit({
+        hostname: args.hostname,
+        launch,
+        database: cloudDatabase,
+        backup,
+        upgrade: vmUpgradeSite(args.mlflowVersion),
+        tls: tlsSpec,
+        ...(args.objectStoreCaPem !== undefined ? { objectStoreCaPem: args.objectStoreCaPem } : {}),
+      }),
     );
 
     const instance = new openstack.compute.Instance(

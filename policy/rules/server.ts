@@ -12,7 +12,7 @@ export const cloudInitPinsSafeMlflow: ResourceRule = {
     const userData = resource.props.userData;
     if (resource.type !== INSTANCE || typeof userData !== "string" || !userData.includes("mlflow")) return [];
     const violations: string[] = [];
-    const pinned = /MLFLOW_VERSION='([^']+)'|mlflow(?:\[[a-z,]+\])?==([0-9][^\s"']*)/.exec(userData);
+    const pinned = /TARGET_VERSION='([^']+)'|mlflow(?:\[[a-z,]+\])?==([0-9][^\s"']*)/.exec(userData);
     const version = pinned?.[1] ?? pinned?.[2];
     if (version === undefined) {
       violations.push(`${resource.name}: user-data installs MLflow without pinning a version; pin ${MLFLOW_MINIMUM_VERSION} or later.`);

@@ -6,10 +6,14 @@
 import * as yaml from "js-yaml";
 import type { ServerLaunchSpec } from "../../model/launchSpec";
 import { bashAssignment } from "../shell";
-import { renderBootstrapScript, renderPostgresDropIn, renderResolvedDropIn, SERVICE_USER, type VmDatabase } from "./bootstrap";
+import { renderBootstrapScript, renderPostgresDropIn, renderResolvedDropIn, type VmDatabase } from "./bootstrap";
 import { renderDatabaseSetupSql } from "./database";
 import { type RenderedFile, renderServerFiles, renderSystemdUnit } from "./launch";
 import { renderNginxSite } from "./reverseProxy";
+import { renderBackupFiles, renderBackupTimers } from "./backup";
+import { renderUpgradeScript } from "./upgrade";
+import type { BackupSpec, UpgradeSite } from "../../model/backupSpec";
+import { OBJECT_STORE_CA_PATH, SERVICE_USER } from "../../model/vmSite";
 
 
 const TLS_DIR = "/etc/mlflow/tls";
@@ -21,10 +25,14 @@ export type VmTls =
 
 export interface CloudInitSpec {
   readonly hostname: string;
-  readonly mlflowVersion: string;
   readonly launch: ServerLaunchSpec;
   readonly database: VmDatabase;
+  /** pgBackRest's settings; backups run when the database lives on the VM. */
+  readonly backup: BackupSpec;
+  readonly upgrade: UpgradeSite;
   readonly tls: VmTls;
+  /** The object store's CA certificate, when a private one. */
+  readonly objectStoreCaPem?: string;
 }
 
 function certificatePaths(spec: CloudInitSpec): { certificatePath: string; privateKeyPath: string } {
@@ -33,8 +41,18 @@ function certificatePaths(spec: CloudInitSpec): { certificatePath: string; priva
     : { certificatePath: `${TLS_DIR}/server.crt`, privateKeyPath: `${TLS_DIR}/server.key` };
 }
 
+/** Deferred: written after the packages (and their users, such as postgres) are installed. */
 function writeFile(file: RenderedFile, defer = true): Record<string, unknown> {
-  return { path: file.path, content: file.content, owner: "root:root", permissions: `0${file.mode.toString(8)}`, defer };
+  return { path: file.path, content: file.content, owner: file.owner ?? "root:root", permissions: `0${file.mode.toString(8)}`, defer };
+}
+
+/** pgBackRest's config (group postgres reads it), the admin's commands and the nightly timers. */
+function backupFiles(spec: CloudInitSpec): RenderedFile[] {
+  if (spec.database.mode !== "vm") return [];
+  return [
+    ...renderBackupFiles(spec.backup, spec.launch).map((file) => (file.path === spec.backup.site.configFile ? { ...file, owner: "root:postgres" } : file)),
+    ...renderBackupTimers(spec.launch.layout),
+  ];
 }
 
 /** Files only a VM-local database needs: its password, its SQL, and Postgres' unit drop-in. */
@@ -64,22 +82,26 @@ export function renderCloudInit(spec: CloudInitSpec): string {
       path: BOOTSTRAP_PATH,
       content: renderBootstrapScript({
         hostname: spec.hostname,
-        mlflowVersion: spec.mlflowVersion,
         launch: spec.launch,
         database: spec.database,
+        ...(spec.database.mode === "vm" ? { backup: spec.backup } : {}),
         tlsMode: spec.tls.mode,
         ...(spec.tls.mode === "acme-dns" ? { acme: { email: spec.tls.email, dnsPlugin: spec.tls.dnsPlugin } } : {}),
       }),
       mode: 0o700,
     },
     { path: "/etc/systemd/resolved.conf.d/mlflow-lab.conf", content: renderResolvedDropIn(), mode: 0o644 },
+    renderUpgradeScript(spec.launch, spec.upgrade, spec.backup, spec.database.mode === "vm"),
     ...databaseFiles(spec),
+    ...backupFiles(spec),
     ...tlsFiles(spec, certificatePath, privateKeyPath),
+    ...(spec.objectStoreCaPem !== undefined ? [{ path: OBJECT_STORE_CA_PATH, content: spec.objectStoreCaPem, mode: 0o644 }] : []),
   ];
   const packages = [
     "nginx",
     "python3-venv",
-    ...(spec.database.mode === "vm" ? ["postgresql"] : []),
+    ...(spec.database.mode === "vm" ? ["postgresql", "pgbackrest"] : []),
+    "curl",
     ...(spec.tls.mode === "acme-dns" ? ["certbot", `python3-certbot-dns-${spec.tls.dnsPlugin}`] : []),
   ];
   const document = {

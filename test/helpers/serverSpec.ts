@@ -1,4 +1,8 @@
+import { buildLabConfig } from "../../config/schema";
+import { backupSpecFor } from "../../model/backupSpec";
+import { vmBackupSite, vmUpgradeSite } from "../../model/vmSite";
 import type { CloudInitSpec } from "../../templates/server/cloudInit";
+import { minimalRawConfig } from "./labConfig";
 import { SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../../model/launchSpec";
 
 export function vmLaunchSpec(): ServerLaunchSpec {
@@ -20,7 +24,12 @@ export function vmLaunchSpec(): ServerLaunchSpec {
 export function vmCloudInitSpec(): CloudInitSpec {
   return {
     hostname: "mlflow.ocean-lab.example.org",
-    mlflowVersion: "3.17.2",
+    backup: backupSpecFor(buildLabConfig<string>(minimalRawConfig(), {}), vmBackupSite("https://object-arbutus.example.org", "us-east-1", false), "mlflow-ocean-lab", {
+      accessKeyId: "s3accessFIXTURE",
+      secretAccessKey: "s3secretFIXTURE",
+      cipherPass: "cipherFIXTURE",
+    }),
+    upgrade: vmUpgradeSite("3.17.2"),
     launch: vmLaunchSpec(),
     database: {
       mode: "vm",

@@ -25,6 +25,7 @@ mmdebstrap --variant=important --skip=check/empty \
   --customize-hook='echo "LABEL=root / ext4 defaults,errors=remount-ro 0 1" > "$1/etc/fstab"' \
   --customize-hook='mkdir -p "$1/etc/systemd/network" && printf "[Match]\nName=en*\n\n[Network]\nDHCP=yes\n" > "$1/etc/systemd/network/10-dhcp.network"' \
   --customize-hook='chroot "$1" systemctl enable systemd-networkd systemd-resolved ssh' \
+  --customize-hook='sed -i "s/^# *en_US.UTF-8/en_US.UTF-8/" "$1/etc/locale.gen" && chroot "$1" locale-gen' \
   --customize-hook='printf "datasource_list: [ NoCloud, None ]\nnetwork: {config: disabled}\n" > "$1/etc/cloud/cloud.cfg.d/90-mlflow-lab-test.cfg"' \
   --customize-hook='cp /usr/local/share/ca-certificates/*.crt "$1/usr/local/share/ca-certificates/" 2>/dev/null || true; chroot "$1" update-ca-certificates' \
   --customize-hook='cp "$1"/boot/vmlinuz-* "'"$work"'/vmlinuz"; cp "$1"/boot/initrd.img-* "'"$work"'/initrd.img"' \

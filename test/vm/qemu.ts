@@ -19,6 +19,8 @@ export interface BootOptions {
   readonly name: string;
   readonly instanceId: string;
   readonly userData: string;
+  /** What the cloud itself adds (NoCloud vendor-data): here, DNS for the test's object store. */
+  readonly vendorData?: string;
   readonly publicKey: string;
   /** A fresh root disk (a new overlay): what a rebuilt instance gets. */
   readonly freshRoot: boolean;
@@ -56,8 +58,13 @@ export class Vm {
     fs.writeFileSync(path.join(dir, "user-data"), options.userData, { mode: 0o600 });
     // What Nova's metadata gives cloud-init: the instance id, a hostname, the key pair.
     fs.writeFileSync(path.join(dir, "meta-data"), `instance-id: ${options.instanceId}\nlocal-hostname: ${options.name}\npublic-keys:\n  - ${options.publicKey}\n`);
+    const files = [path.join(dir, "user-data"), path.join(dir, "meta-data")];
+    if (options.vendorData !== undefined) {
+      fs.writeFileSync(path.join(dir, "vendor-data"), options.vendorData);
+      files.push(path.join(dir, "vendor-data"));
+    }
     const iso = path.join(this.workDir, `seed-${options.instanceId}.iso`);
-    const result = spawnSync("genisoimage", ["-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock", path.join(dir, "user-data"), path.join(dir, "meta-data")]);
+    const result = spawnSync("genisoimage", ["-quiet", "-output", iso, "-volid", "cidata", "-joliet", "-rock", ...files]);
     if (result.status !== 0) throw new Error(`genisoimage failed: ${String(result.stderr)}`);
     return iso;
   }

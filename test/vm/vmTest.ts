@@ -27,8 +27,12 @@ const E2E = path.join(REPO_ROOT, "test", "e2e");
 const IMAGE_DIR = path.join(process.env.MLFLOW_LAB_CACHE ?? path.join(os.homedir(), ".cache", "mlflow-lab"), "vm", "debian12");
 const HOSTNAME = "mlflow.ocean-lab.example.org";
 const HTTPS_HOST = "127.0.0.2";
-const FIRST_BOOT_TIMEOUT_MS = 90 * 60_000;
-const REBOOT_TIMEOUT_MS = 30 * 60_000;
+/** The test's object store as the guest knows it: a DNS name (pgBackRest checks names, not IPs) for the host. */
+const OBJECT_STORE_NAME = "objects.vm-test.internal";
+const FIRST_BOOT_TIMEOUT_MS = 120 * 60_000;
+const REBOOT_TIMEOUT_MS = 45 * 60_000;
+/** MLflow's four workers take minutes to start under TCG emulation. */
+const SERVER_START_TIMEOUT_MS = 20 * 60_000;
 
 const log = (line: string) => console.log(`[vm-test ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
@@ -43,7 +47,10 @@ class Lab {
   readonly hostsFile = path.join(this.work, "hosts");
   readonly bundleDir = path.join(this.work, "bundle");
   private s3Pid?: number;
+  private tlsPid?: number;
   s3Port = 0;
+  tlsPort = 0;
+  readonly objectStoreCa = path.join(this.work, "object-store-ca.pem");
   readonly s3Keys = { accessKeyId: `vmtest${Math.random().toString(36).slice(2, 12)}`, secretAccessKey: `vmtest-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}` };
   vm!: Vm;
   values!: LabValues;
@@ -66,15 +73,40 @@ class Lab {
     return run("unshare", ["--mount", "bash", "-c", script], { env: { PATH: process.env.PATH, HOME: this.work } });
   }
 
+  /**
+   * The lab's object store on the host: versitygw (versioned), behind TLS for a DNS name with a
+   * CA of the test's own, as an institution's Ceph RGW with a private CA would be. The guest
+   * reaches the host's loopback as 10.0.2.2 through QEMU's user network.
+   */
   async startObjectStore(): Promise<void> {
     this.s3Port = await freePort();
+    this.tlsPort = await freePort();
     const data = path.join(this.work, "s3");
+    const versions = path.join(this.work, "s3-versions");
     fs.mkdirSync(data);
-    // The guest reaches the host's loopback as 10.0.2.2 through QEMU's user network.
-    this.s3Pid = startDetached(path.join(REPO_ROOT, ".lab", "bin", "versitygw"), ["--port", `127.0.0.1:${this.s3Port}`, "--region", "us-east-1", "--quiet", "posix", data], path.join(this.work, "versitygw.log"), {
+    fs.mkdirSync(versions);
+    this.s3Pid = startDetached(path.join(REPO_ROOT, ".lab", "bin", "versitygw"), ["--port", `127.0.0.1:${this.s3Port}`, "--region", "us-east-1", "--quiet", "posix", "--versioning-dir", versions, data], path.join(this.work, "versitygw.log"), {
       env: { ...process.env, ROOT_ACCESS_KEY_ID: this.s3Keys.accessKeyId, ROOT_SECRET_ACCESS_KEY: this.s3Keys.secretAccessKey },
     });
+    const key = path.join(this.work, "objects.key");
+    const cert = path.join(this.work, "objects.pem");
+    const caKey = path.join(this.work, "object-store-ca.key");
+    const openssl = (...args: string[]) => {
+      const made = run("openssl", args);
+      if (made.status !== 0) throw new Error(`openssl ${args[0]}: ${made.output}`);
+    };
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", caKey, "-out", this.objectStoreCa, "-subj", "/CN=vm-test object store CA", "-days", "2", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign");
+    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-out", `${cert}.csr`, "-subj", `/CN=${OBJECT_STORE_NAME}`);
+    fs.writeFileSync(`${cert}.ext`, `subjectAltName=DNS:${OBJECT_STORE_NAME}\nextendedKeyUsage=serverAuth\n`);
+    openssl("x509", "-req", "-in", `${cert}.csr`, "-CA", this.objectStoreCa, "-CAkey", caKey, "-CAcreateserial", "-days", "2", "-extfile", `${cert}.ext`, "-out", cert);
+    this.tlsPid = startDetached("socat", [`OPENSSL-LISTEN:${this.tlsPort},bind=127.0.0.1,reuseaddr,fork,cert=${cert},key=${key},verify=0`, `TCP:127.0.0.1:${this.s3Port}`], path.join(this.work, "socat.log"));
     await waitFor("versitygw", () => portAnswers(this.s3Port), 30_000);
+    await waitFor("the object store's TLS front", () => portAnswers(this.tlsPort), 30_000);
+  }
+
+  /** cloud-init vendor-data: the cloud's DNS answer for the object store's name. */
+  vendorData(): string {
+    return `#cloud-config\nbootcmd:\n  - grep -q ' ${OBJECT_STORE_NAME}$' /etc/hosts || echo '10.0.2.2 ${OBJECT_STORE_NAME}' >> /etc/hosts\n`;
   }
 
   s3Environment(): Record<string, string> {
@@ -83,6 +115,7 @@ class Lab {
 
   async cleanup(): Promise<void> {
     if (this.vm) await this.vm.stop(30_000);
+    if (this.tlsPid !== undefined) await stopGroup(this.tlsPid, 5_000);
     if (this.s3Pid !== undefined) await stopGroup(this.s3Pid, 5_000);
     fs.rmSync(this.work, { recursive: true, force: true });
   }
@@ -91,7 +124,12 @@ class Lab {
 /** The example stack as a real VM lab: its object store is the host's versitygw. */
 async function renderStack(lab: Lab): Promise<void> {
   const { config } = readStackConfig("example");
-  const stackConfig = { ...config, "mlflow-lab:s3EndpointUrl": `http://10.0.2.2:${lab.s3Port}`, "mlflow-lab:hostname": HOSTNAME };
+  const stackConfig = {
+    ...config,
+    "mlflow-lab:s3EndpointUrl": `https://${OBJECT_STORE_NAME}:${lab.tlsPort}`,
+    "mlflow-lab:objectStoreCaCert": fs.readFileSync(lab.objectStoreCa, "utf8"),
+    "mlflow-lab:hostname": HOSTNAME,
+  };
   const evaluation = await evaluateProgram({ stack: "vm-test", config: stackConfig, computed: "fake", computedState: realComputedState(lab.work, lab.s3Keys) });
   const instance = evaluation.resources.find((resource) => resource.type === "openstack:compute/instance:Instance");
   if (!instance) throw new Error("the stack planned no instance");
@@ -106,7 +144,9 @@ async function renderStack(lab: Lab): Promise<void> {
   const bucket = (yaml.load(lab.userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files
     .find((file) => file.path.endsWith("server.env"))?.content.match(/MLFLOW_ARTIFACTS_DESTINATION='s3:\/\/([^/]+)\//)?.[1];
   if (!bucket) throw new Error("no artifact bucket in the rendered server.env");
-  const made = run(PYTHON, ["-c", "import os,boto3; boto3.client('s3', endpoint_url=os.environ['MLFLOW_S3_ENDPOINT_URL']).create_bucket(Bucket=os.environ['BUCKET'])"], { env: { ...lab.s3Environment(), BUCKET: bucket } });
+  // What the aws provider does for the stack: the bucket, with versioning on.
+  const create = "import os,boto3; s3=boto3.client('s3', endpoint_url=os.environ['MLFLOW_S3_ENDPOINT_URL']); b=os.environ['BUCKET']; s3.create_bucket(Bucket=b); s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={'Status': 'Enabled'})";
+  const made = run(PYTHON, ["-c", create], { env: { ...lab.s3Environment(), BUCKET: bucket } });
   if (made.status !== 0) throw new Error(`cannot create the bucket: ${made.output}`);
 }
 
@@ -125,7 +165,7 @@ async function healthyThroughNginx(lab: Lab): Promise<boolean> {
 
 /** Boots with KVM when this machine's KVM boots Debian's kernel, else with TCG. */
 async function bootFirst(lab: Lab): Promise<"kvm" | "tcg"> {
-  const options = { name: "ocean-lab-mlflow", instanceId: "i-first", userData: lab.userData, publicKey: fs.readFileSync(`${lab.key}.pub`, "utf8").trim(), freshRoot: true, dataDiskAtBoot: true };
+  const options = { name: "ocean-lab-mlflow", instanceId: "i-first", userData: lab.userData, vendorData: lab.vendorData(), publicKey: fs.readFileSync(`${lab.key}.pub`, "utf8").trim(), freshRoot: true, dataDiskAtBoot: true };
   if (fs.existsSync("/dev/kvm")) {
     lab.vm.boot({ ...options, accel: "kvm" });
     const booted = await waitFor("kvm boot", () => Promise.resolve(/Linux version|systemd\[1\]/.test(lab.vm.consoleText())), 60_000, () => !lab.vm.running).then(() => true, () => false);
@@ -220,6 +260,12 @@ async function deployedChecks(lab: Lab, checks: Checks): Promise<void> {
     const other = lab.researcher(`curl -s -o /dev/null -w '%{http_code}' --cacert ${ca} --resolve other.example.org:443:${HTTPS_HOST} https://other.example.org/health`);
     if (other.output.trim() !== "000") throw new Error(`another name got HTTP ${other.output}`);
   });
+  await checks.run("backups: WAL archived, a first full backup in the object store, the timers on", () => {
+    const listed = lab.sshOk("sudo /opt/mlflow/bin/mlflow-backups");
+    if (!/full/.test(listed) || !/last good backup/.test(listed)) throw new Error(listed);
+    lab.sshOk("systemctl is-active mlflow-backup-full.timer mlflow-backup-diff.timer");
+    return listed.trim().split("\n").pop();
+  });
   await checks.run("anonymous requests get 401", () => {
     const code = lab.researcher(`curl -s -o /dev/null -w '%{http_code}' --cacert ${path.join(lab.bundleDir, "lab-ca.pem")} https://${HOSTNAME}/api/2.0/mlflow/experiments/search?max_results=1`);
     if (code.output.trim() !== "401") throw new Error(`got HTTP ${code.output}`);
@@ -249,7 +295,7 @@ async function timedRecovery(lab: Lab, what: string, kill: string, back: () => P
   lab.sshOk(kill);
   const killed = Date.now();
   await sleep(1000);
-  await waitFor(what, back, 300_000);
+  await waitFor(what, back, SERVER_START_TIMEOUT_MS);
   return `back in ${Math.round((Date.now() - killed) / 1000)} s`;
 }
 
@@ -259,25 +305,32 @@ async function faultChecks(lab: Lab, checks: Checks, runId: string, accel: "kvm"
     timedRecovery(lab, "mlflow after kill", "sudo systemctl kill -s KILL mlflow", () => healthyThroughNginx(lab)));
   await checks.run("kill -9 of Postgres: systemd brings it back", () =>
     timedRecovery(lab, "postgres after kill", "sudo systemctl kill -s KILL 'postgresql@*-mlflow'", () => Promise.resolve(findRun(lab, runId))));
+  await checks.run("mlflow-restore on the VM: back to the end of the archive, the run kept", () => {
+    const restored = lab.sshOk("sudo /opt/mlflow/bin/mlflow-restore --to latest --force", SERVER_START_TIMEOUT_MS);
+    if (!/the lab is back at latest/.test(restored) || !findRun(lab, runId)) throw new Error(restored);
+  });
   await checks.run("a reboot: everything comes back, the run too", async () => {
     lab.ssh("sudo systemctl reboot", 20_000);
     await sleep(10_000);
     await waitForSsh(lab, REBOOT_TIMEOUT_MS);
-    await waitFor("mlflow after reboot", () => healthyThroughNginx(lab), REBOOT_TIMEOUT_MS);
+    await waitFor("mlflow after reboot", () => healthyThroughNginx(lab), SERVER_START_TIMEOUT_MS);
     if (!findRun(lab, runId)) throw new Error("the run is gone");
   });
   await checks.run("a rebuild (fresh root disk, new instance id, same volume) keeps runs and credentials", async () => {
     await lab.vm.stop();
-    lab.vm.boot({ name: "ocean-lab-mlflow", instanceId: "i-rebuilt", userData: lab.userData, publicKey, freshRoot: true, dataDiskAtBoot: true, accel });
+    lab.vm.boot({ name: "ocean-lab-mlflow", instanceId: "i-rebuilt", userData: lab.userData, vendorData: lab.vendorData(), publicKey, freshRoot: true, dataDiskAtBoot: true, accel });
     await waitForSsh(lab, FIRST_BOOT_TIMEOUT_MS);
     await waitForCloudInit(lab, FIRST_BOOT_TIMEOUT_MS);
     const status = lab.sshOk("cloud-init status --long");
     if (!/status: done/.test(status)) throw new Error(status);
+    await waitFor("mlflow after the rebuild", () => healthyThroughNginx(lab), SERVER_START_TIMEOUT_MS);
     if (!findRun(lab, runId)) throw new Error("the run, or the researcher's login, did not survive the rebuild");
+    const listed = lab.sshOk("sudo /opt/mlflow/bin/mlflow-backups");
+    if (!/last good backup/.test(listed)) throw new Error(`the backups did not survive the rebuild: ${listed}`);
   });
   await checks.run("a late volume: Postgres waits for it, never starts on the empty mount point", async () => {
     await lab.vm.stop();
-    lab.vm.boot({ name: "ocean-lab-mlflow", instanceId: "i-rebuilt", userData: lab.userData, publicKey, freshRoot: false, dataDiskAtBoot: false, accel });
+    lab.vm.boot({ name: "ocean-lab-mlflow", instanceId: "i-rebuilt", userData: lab.userData, vendorData: lab.vendorData(), publicKey, freshRoot: false, dataDiskAtBoot: false, accel });
     await waitForSsh(lab, REBOOT_TIMEOUT_MS);
     await sleep(60_000);
     const postgres = lab.ssh("systemctl is-active 'postgresql@*-mlflow'").output.trim();
@@ -285,7 +338,7 @@ async function faultChecks(lab: Lab, checks: Checks, runId: string, accel: "kvm"
     const onRoot = lab.sshOk("sudo find /srv/mlflow-data -mindepth 1 -maxdepth 1 | wc -l").trim();
     if (lab.ssh("mountpoint -q /srv/mlflow-data").status === 0 || onRoot !== "0") throw new Error(`the empty mount point holds ${onRoot} entries`);
     await lab.vm.attachDataDisk();
-    await waitFor("mlflow after the volume came", () => healthyThroughNginx(lab), REBOOT_TIMEOUT_MS);
+    await waitFor("mlflow after the volume came", () => healthyThroughNginx(lab), SERVER_START_TIMEOUT_MS);
     if (!findRun(lab, runId)) throw new Error("the run is gone");
     return `Postgres was ${postgres} until the volume came`;
   });
