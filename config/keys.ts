@@ -33,6 +33,11 @@ export interface ConfigKeySpec {
   readonly exampleFile?: string;
   /** A credential: stored encrypted (`--secret`), never shown. */
   readonly secret?: true;
+  /**
+   * What a new value does to the server VM: replaced (a new VM runs cloud-init and adopts the
+   * data volume) or changed in place. Absent: the server is untouched. Measured by a test.
+   */
+  readonly server?: "replaced" | "changed in place";
 }
 
 /** SSH comes from an admin's address, a bastion or an institution's VPN range; /16 is the widest such range. */
@@ -46,52 +51,52 @@ const existingDatabase = { key: "databaseMode", is: "existing", required: true }
 const existingDatabaseOptional = { key: "databaseMode", is: "existing", required: false } as const;
 
 export const CONFIG_KEYS = {
-  lab: { type: "string", required: true, shape: fields.dnsLabel(40), example: "ocean-lab", description: "Lab name, a DNS-1123 label of at most 40 characters; names every resource." },
+  lab: { type: "string", server: "replaced", required: true, shape: fields.dnsLabel(40), example: "ocean-lab", description: "Lab name, a DNS-1123 label of at most 40 characters; names every resource." },
   hosting: {
-    type: "string", shape: oneOf(HOSTINGS), default: "vm", defaultReason: "an OpenStack VM built by cloud-init", example: "vm",
+    type: "string", server: "replaced", shape: oneOf(HOSTINGS), default: "vm", defaultReason: "an OpenStack VM built by cloud-init", example: "vm",
     description: "Where the tracking server runs: vm (an OpenStack VM built by cloud-init) or local (the embedded lab `mlflow-lab local up` runs on this machine; pulumi up deploys nothing).",
   },
-  openstackProjectId: { type: "string", when: vm, shape: pattern(PATTERNS.openstackProjectId, "must be an OpenStack project ID (openstack project show -f value -c id)"), example: "0123456789abcdef0123456789abcdef", description: "OpenStack project (tenant) ID that owns the EC2 credentials and the bucket. One project per lab." },
-  serverImage: { type: "string", when: vm, shape: fields.openstackName(), example: "Debian-12-Bookworm-x64-2024-06", description: "Glance image name of the tracking server VM (Debian 12 or Ubuntu 24.04)." },
-  serverFlavor: { type: "string", when: vm, shape: fields.openstackName(), example: "p4-6gb", description: "Nova flavor of the tracking server VM." },
-  networkName: { type: "string", when: vm, shape: fields.openstackName(), example: "def-ocean-network", description: "Project network the server's port is attached to." },
-  externalNetworkName: { type: "string", when: vmOptional, shape: fields.openstackName(), default: "Public-Network", defaultReason: "Arbutus' external network", example: "Public-Network", description: "External network for the floating IP." },
-  keyPairName: { type: "string", when: vm, shape: fields.openstackName(), example: "ocean-admin", description: "Existing Nova key pair for SSH by the admin." },
-  adminCidr: { type: "string", when: vm, shape: cidr({ widestPrefix: ADMIN_CIDR_WIDEST }), example: "198.51.100.7/32", description: "CIDR allowed to SSH (port 22) to the server: at most /16 (IPv4) or /48 (IPv6), never the whole internet." },
-  labCidrs: { type: "array", when: vm, shape: jsonList(cidr(), 50).pipe(z.array(z.string()).min(1, { error: "must list at least one CIDR" })), example: ["203.0.113.0/24"], description: "CIDRs allowed to reach the tracking server on 443." },
-  dataVolumeSizeGiB: { type: "integer", when: vmOptional, shape: integer(1, 16384), default: 50, defaultReason: "years of metrics of a busy lab fit in a few GiB; room to grow", example: "50", description: "Size of the Cinder volume holding Postgres data (survives a VM rebuild)." },
-  hostname: { type: "string", when: vm, shape: fields.hostname(), example: "mlflow.ocean-lab.example.org", description: "DNS name researchers use for the tracking server; also MLflow's --allowed-hosts." },
+  openstackProjectId: { type: "string", server: "replaced", when: vm, shape: pattern(PATTERNS.openstackProjectId, "must be an OpenStack project ID (openstack project show -f value -c id)"), example: "0123456789abcdef0123456789abcdef", description: "OpenStack project (tenant) ID that owns the EC2 credentials and the bucket. One project per lab." },
+  serverImage: { type: "string", server: "replaced", when: vm, shape: fields.openstackName(), example: "Debian-12-Bookworm-x64-2024-06", description: "Glance image name of the tracking server VM (Debian 12 or Ubuntu 24.04)." },
+  serverFlavor: { type: "string", server: "changed in place", when: vm, shape: fields.openstackName(), example: "p4-6gb", description: "Nova flavor of the tracking server VM." },
+  networkName: { type: "string", server: "replaced", when: vm, shape: fields.openstackName(), example: "def-ocean-network", description: "Project network the server's port is attached to." },
+  externalNetworkName: { type: "string", server: "changed in place", when: vmOptional, shape: fields.openstackName(), default: "Public-Network", defaultReason: "Arbutus' external network", example: "Public-Network", description: "External network for the floating IP." },
+  keyPairName: { type: "string", server: "replaced", when: vm, shape: fields.openstackName(), example: "ocean-admin", description: "Existing Nova key pair for SSH by the admin." },
+  adminCidr: { type: "string", server: "changed in place", when: vm, shape: cidr({ widestPrefix: ADMIN_CIDR_WIDEST }), example: "198.51.100.7/32", description: "CIDR allowed to SSH (port 22) to the server: at most /16 (IPv4) or /48 (IPv6), never the whole internet." },
+  labCidrs: { type: "array", server: "changed in place", when: vm, shape: jsonList(cidr(), 50).pipe(z.array(z.string()).min(1, { error: "must list at least one CIDR" })), example: ["203.0.113.0/24"], description: "CIDRs allowed to reach the tracking server on 443." },
+  dataVolumeSizeGiB: { type: "integer", server: "changed in place", when: vmOptional, shape: integer(1, 16384), default: 50, defaultReason: "years of metrics of a busy lab fit in a few GiB; room to grow", example: "50", description: "Size of the Cinder volume holding Postgres data (survives a VM rebuild)." },
+  hostname: { type: "string", server: "replaced", when: vm, shape: fields.hostname(), example: "mlflow.ocean-lab.example.org", description: "DNS name researchers use for the tracking server; also MLflow's --allowed-hosts." },
   tlsMode: {
-    type: "string", when: vmOptional, shape: oneOf(["lab-ca", "institution", "acme-dns"]), default: "lab-ca", defaultReason: "443 is closed to the internet, so ACME HTTP-01 cannot validate", example: "lab-ca",
+    type: "string", server: "replaced", when: vmOptional, shape: oneOf(["lab-ca", "institution", "acme-dns"]), default: "lab-ca", defaultReason: "443 is closed to the internet, so ACME HTTP-01 cannot validate", example: "lab-ca",
     description: "lab-ca (a CA generated in the stack, shipped in the bundle), institution (a certificate you provide) or acme-dns (Let's Encrypt DNS-01).",
   },
-  tlsCertificate: { type: "string", when: institution, shape: pattern(PATTERNS.pemCertificate, "must be a PEM certificate chain"), example: "fullchain.pem", exampleFile: "fullchain.pem", description: "tlsMode=institution: PEM certificate chain of the hostname." },
-  tlsPrivateKey: { type: "string", when: institution, secret: true, shape: z.string(), example: "privkey.pem", exampleFile: "privkey.pem", description: "tlsMode=institution: PEM private key of tlsCertificate." },
-  acmeEmail: { type: "string", when: acmeDns, shape: email(), example: "admin@example.org", description: "tlsMode=acme-dns: account e-mail for Let's Encrypt." },
-  acmeDnsPlugin: { type: "string", when: acmeDns, shape: pattern(PATTERNS.certbotPlugin, "must be a certbot DNS plugin name such as rfc2136 or cloudflare"), example: "rfc2136", description: "tlsMode=acme-dns: certbot DNS plugin (Debian package python3-certbot-dns-<plugin>)." },
-  acmeDnsCredentials: { type: "string", when: acmeDns, secret: true, shape: z.string(), example: "rfc2136.ini", exampleFile: "rfc2136.ini", description: "tlsMode=acme-dns: the plugin's credentials ini." },
-  databaseMode: { type: "string", when: vmOptional, shape: oneOf(["vm", "existing"]), default: "vm", defaultReason: "Postgres on the server's own data volume", example: "vm", description: "vm (Postgres on the server's data volume) or existing (a Postgres server you run)." },
-  databaseHost: { type: "string", when: existingDatabase, shape: pattern(PATTERNS.databaseHost, "must be a host name or IP address"), example: "pg.example.org", description: "databaseMode=existing: Postgres host." },
-  databasePort: { type: "integer", when: existingDatabaseOptional, shape: integer(1, 65535), default: 5432, defaultReason: "Postgres' port", example: "5432", description: "databaseMode=existing: Postgres port." },
+  tlsCertificate: { type: "string", server: "replaced", when: institution, shape: pattern(PATTERNS.pemCertificate, "must be a PEM certificate chain"), example: "fullchain.pem", exampleFile: "fullchain.pem", description: "tlsMode=institution: PEM certificate chain of the hostname." },
+  tlsPrivateKey: { type: "string", server: "replaced", when: institution, secret: true, shape: z.string(), example: "privkey.pem", exampleFile: "privkey.pem", description: "tlsMode=institution: PEM private key of tlsCertificate." },
+  acmeEmail: { type: "string", server: "replaced", when: acmeDns, shape: email(), example: "admin@example.org", description: "tlsMode=acme-dns: account e-mail for Let's Encrypt." },
+  acmeDnsPlugin: { type: "string", server: "replaced", when: acmeDns, shape: pattern(PATTERNS.certbotPlugin, "must be a certbot DNS plugin name such as rfc2136 or cloudflare"), example: "rfc2136", description: "tlsMode=acme-dns: certbot DNS plugin (Debian package python3-certbot-dns-<plugin>)." },
+  acmeDnsCredentials: { type: "string", server: "replaced", when: acmeDns, secret: true, shape: z.string(), example: "rfc2136.ini", exampleFile: "rfc2136.ini", description: "tlsMode=acme-dns: the plugin's credentials ini." },
+  databaseMode: { type: "string", server: "replaced", when: vmOptional, shape: oneOf(["vm", "existing"]), default: "vm", defaultReason: "Postgres on the server's own data volume", example: "vm", description: "vm (Postgres on the server's data volume) or existing (a Postgres server you run)." },
+  databaseHost: { type: "string", server: "replaced", when: existingDatabase, shape: pattern(PATTERNS.databaseHost, "must be a host name or IP address"), example: "pg.example.org", description: "databaseMode=existing: Postgres host." },
+  databasePort: { type: "integer", server: "replaced", when: existingDatabaseOptional, shape: integer(1, 65535), default: 5432, defaultReason: "Postgres' port", example: "5432", description: "databaseMode=existing: Postgres port." },
   databaseAdminUsername: { type: "string", when: existingDatabase, shape: pattern(PATTERNS.postgresRole, "must be a Postgres role name"), example: "postgres", description: "databaseMode=existing: role allowed to create roles and databases." },
   databaseAdminPassword: { type: "string", when: existingDatabase, secret: true, shape: z.string(), example: "", description: "databaseMode=existing: password of databaseAdminUsername." },
-  databaseSslMode: { type: "string", when: existingDatabaseOptional, shape: oneOf(["require", "verify-ca", "verify-full"]), default: "require", defaultReason: "never plain text to a remote server", example: "require", description: "databaseMode=existing: libpq sslmode (require, verify-ca, verify-full)." },
-  s3EndpointUrl: { type: "string", when: vm, shape: fields.httpUrl(), example: "https://object-arbutus.cloud.computecanada.ca", description: "S3 endpoint of the OpenStack object store (Ceph RGW)." },
-  s3Region: { type: "string", when: vmOptional, shape: fields.region(), default: "us-east-1", defaultReason: "what Ceph RGW answers to unless configured otherwise", example: "us-east-1", description: "S3 region name the object store expects." },
-  bucketName: { type: "string", when: vmOptional, shape: fields.s3Bucket(), example: "mlflow-ocean-lab", description: "Artifact bucket. Default: mlflow-<lab>." },
+  databaseSslMode: { type: "string", server: "replaced", when: existingDatabaseOptional, shape: oneOf(["require", "verify-ca", "verify-full"]), default: "require", defaultReason: "never plain text to a remote server", example: "require", description: "databaseMode=existing: libpq sslmode (require, verify-ca, verify-full)." },
+  s3EndpointUrl: { type: "string", server: "replaced", when: vm, shape: fields.httpUrl(), example: "https://object-arbutus.cloud.computecanada.ca", description: "S3 endpoint of the OpenStack object store (Ceph RGW)." },
+  s3Region: { type: "string", server: "replaced", when: vmOptional, shape: fields.region(), default: "us-east-1", defaultReason: "what Ceph RGW answers to unless configured otherwise", example: "us-east-1", description: "S3 region name the object store expects." },
+  bucketName: { type: "string", server: "replaced", when: vmOptional, shape: fields.s3Bucket(), example: "mlflow-ocean-lab", description: "Artifact bucket. Default: mlflow-<lab>." },
   bucketMode: { type: "string", when: vmOptional, shape: oneOf(["create", "adopt"]), default: "create", defaultReason: "the stack owns the lab's bucket", example: "create", description: "create or adopt (the bucket exists already and is not managed)." },
-  objectStoreCaCert: { type: "string", when: vmOptional, shape: pattern(PATTERNS.pemCertificate, "must be a PEM certificate"), example: "object-store-ca.pem", exampleFile: "object-store-ca.pem", description: "PEM CA certificate of the object store, when its certificate is not from a public CA (the server and pgBackRest trust it). Default: the system's CAs." },
+  objectStoreCaCert: { type: "string", server: "replaced", when: vmOptional, shape: pattern(PATTERNS.pemCertificate, "must be a PEM certificate"), example: "object-store-ca.pem", exampleFile: "object-store-ca.pem", description: "PEM CA certificate of the object store, when its certificate is not from a public CA (the server and pgBackRest trust it). Default: the system's CAs." },
   backupRetentionDays: {
-    type: "integer", shape: integer(1, 3650), default: 14, defaultReason: "two weekly full backups, every point in time in between",
+    type: "integer", server: "replaced", shape: integer(1, 3650), default: 14, defaultReason: "two weekly full backups, every point in time in between",
     example: "30", description: "Days of point-in-time recovery kept: full backups with their WAL, and noncurrent artifact versions.",
   },
-  artifactMode: { type: "string", shape: oneOf(["proxied", "direct"]), default: "proxied", defaultReason: "researchers hold no bucket keys", example: "proxied", description: "proxied (artifacts through the server) or direct (researchers write to the bucket with their own keys)." },
+  artifactMode: { type: "string", server: "replaced", shape: oneOf(["proxied", "direct"]), default: "proxied", defaultReason: "researchers hold no bucket keys", example: "proxied", description: "proxied (artifacts through the server) or direct (researchers write to the bucket with their own keys)." },
   artifactMultipartUpload: {
     type: "boolean", shape: boolean(), default: true, defaultReason: "large uploads go in parallel parts (bench P2)", example: "false",
     description: "proxied mode: artifacts from 100 MiB up go in parallel parts to presigned URLs of the object store, which researchers must then reach.",
   },
   mlflowVersion: {
-    type: "string", when: vmOptional, default: MLFLOW_VERSION, defaultReason: "the version every test runs", example: MLFLOW_VERSION,
+    type: "string", server: "replaced", when: vmOptional, default: MLFLOW_VERSION, defaultReason: "the version every test runs", example: MLFLOW_VERSION,
     shape: z.string().refine((version) => isVersionAtLeast(version, MLFLOW_MINIMUM_VERSION), { error: `must be a release at least ${MLFLOW_MINIMUM_VERSION} (older servers have public CVEs)` }),
     description: `MLflow version installed on the server, at least ${MLFLOW_MINIMUM_VERSION}.`,
   },
@@ -160,4 +165,9 @@ export function defaultText(key: ConfigKey): string | undefined {
   const value = keySpec(key).default;
   if (value === undefined) return undefined;
   return Array.isArray(value) ? JSON.stringify(value) : String(value);
+}
+
+/** The keys whose new value has this effect on the server VM. */
+export function keysChanging(effect: "replaced" | "changed in place"): ConfigKey[] {
+  return (Object.keys(CONFIG_KEYS) as ConfigKey[]).filter((key) => keySpec(key).server === effect);
 }

@@ -6,6 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { labStack } from "../stack";
 
+/** A secret as the engine receives it: an object marked with Pulumi's signature key. */
+export function isSecretMarker(value: unknown): value is { value: unknown } {
+  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
+}
+
 export interface RecordedResource {
   readonly type: string;
   readonly name: string;

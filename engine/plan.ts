@@ -3,15 +3,12 @@
  * runtime. Provider-computed values show as unknown and secrets as masked.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { type Evaluation, evaluateProgram, type RecordedResource } from "./mockRuntime";
+import { type Evaluation, evaluateProgram, isSecretMarker, type RecordedResource } from "./mockRuntime";
+import { keysChanging } from "../config/keys";
 import { readStackConfig } from "../io/stackFile";
 import { ValidationError } from "../model/validation";
 import { checkPolicies, formatPolicyReport, type PolicyReport } from "./policyCheck";
 
-/** A secret as the engine receives it: an object marked with Pulumi's signature key. */
-export function isSecretMarker(value: unknown): value is { value: unknown } {
-  return typeof value === "object" && value !== null && (value as Record<string, unknown>)[pulumi.runtime.specialSigKey] === pulumi.runtime.specialSecretSig;
-}
 
 // How an unknown reaches the engine, and how the mock monitor hands it over.
 const isUnknown = (value: unknown) =>
@@ -115,6 +112,11 @@ export function formatPlan(plan: Plan): string {
     }
   };
   walk(null, 1);
+  if (plan.resources.some((resource) => resource.type === "openstack:compute/instance:Instance")) {
+    lines.push("A new value of these keys replaces the server VM (cloud-init runs on a new VM, which adopts the data volume):");
+    lines.push(`  ${keysChanging("replaced").join(", ")}`);
+    lines.push("A new value of these changes it in place:", `  ${keysChanging("changed in place").join(", ")}`, "Any other key leaves the server untouched.");
+  }
   lines.push("Outputs:");
   for (const [name, value] of Object.entries(plan.outputs as Record<string, unknown>)) lines.push(`  ${name}: ${JSON.stringify(value)}`);
   return `${lines.join("\n")}\n${formatPolicyReport(plan.policy)}`;

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { evaluateProgram, type Evaluation, type RecordedResource } from "../../engine/mockRuntime";
-import { isSecretMarker } from "../../engine/plan";
+import { isSecretMarker } from "../../engine/mockRuntime";
 import type { RawConfig } from "../../config/schema";
 import { minimalRawConfig } from "./labConfig";
 
