@@ -7,8 +7,11 @@ import { BOTO3_VERSION, PSYCOPG2_VERSION } from "./versions";
 
 /** The Cinder volume holding Postgres and what the lab must remember across rebuilds. */
 export const DATA_MOUNT = "/srv/mlflow-data";
-/** The object store's CA, when the stack names a private one. */
-export const OBJECT_STORE_CA_PATH = "/etc/mlflow/object-store-ca.pem";
+/**
+ * The object store's CA, when the stack names a private one. Not under /etc/mlflow (0750, the
+ * service's group): pgBackRest runs as postgres and must read it too.
+ */
+export const OBJECT_STORE_CA_PATH = "/etc/ssl/mlflow-lab/object-store-ca.pem";
 /** The name of the lab's Postgres unit (postgresql@<major>-mlflow), written by the bootstrap. */
 export const DATABASE_UNIT_FILE = "/etc/mlflow/database-unit";
 

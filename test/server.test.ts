@@ -11,8 +11,16 @@ import { labPaths, type LabState } from "../localLab/state";
 import { minimalRawConfig } from "./helpers/labConfig";
 import { renderServerFiles } from "../templates/server/launch";
 import { vmCloudInitSpec, vmLaunchSpec } from "./helpers/serverSpec";
+import { vmBackupSite } from "../model/vmSite";
 
 describe("the server launch shared by the VM and the local lab", () => {
+  it("pgBackRest, which runs as postgres, reads nothing under the service's config dir (0750, root:mlflow)", () => {
+    // The first VM boot with a private object-store CA stopped at "unable to set user-defined CA certificate location".
+    const site = vmBackupSite("https://objects.example.org", "us-east-1", true);
+    expect(site.caFile).toBeDefined();
+    expect(site.caFile?.startsWith(`${VM_LAYOUT.configDir}/`)).toBe(false);
+  });
+
   it("cloud-init writes exactly the launch renderer's files, with their modes", () => {
     const spec = vmCloudInitSpec();
     const written = (yaml.load(renderCloudInit(spec).replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string; permissions: string }[] }).write_files;
