@@ -233,7 +233,17 @@ export class LocalLab {
       const where = name === "mlflow" ? this.trackingUri(state) : `127.0.0.1:${state.ports[name]}`;
       this.step(name, `${up ? `running on ${where}` : "stopped"}${restarts > 0 ? ` (restarted ${restarts} time${restarts === 1 ? "" : "s"})` : ""}`);
     }
+    this.step("backup", this.lastBackup());
     return healthy;
+  }
+
+  /** The age of the last good backup, as mlflow-backups reports it. */
+  private lastBackup(): string {
+    try {
+      return this.backups().trim().split("\n").pop()?.replace(/^last good backup: /, "last good ") ?? "";
+    } catch {
+      return "none readable yet (mlflow-lab local backup --type full)";
+    }
   }
 
   private backupScripts() {

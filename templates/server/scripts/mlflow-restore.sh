@@ -40,6 +40,15 @@ else
   "${AS_POSTGRES[@]}" "${PGBACKREST[@]}" --delta --type=time "--target=$target" --target-action=promote restore
 fi
 bash -c "$START_DATABASE"
+# The restored lab writes a new timeline. Archive its first WAL segment at once: until then a
+# later restore to the end of the archive would replay the old timeline, the damage included.
+for _ in $(seq 1 300); do
+  in_recovery=$("${AS_POSTGRES[@]}" psql -h "$PG_SOCKET" -p "$PG_PORT" -d postgres -Atqc 'SELECT pg_is_in_recovery()' 2>/dev/null || true)
+  [ "$in_recovery" = f ] && break
+  sleep 1
+done
+log "archiving the first WAL of the restored lab"
+"${AS_POSTGRES[@]}" "${PGBACKREST[@]}" check
 if [ "$target" != latest ]; then
   log "restoring artifacts to their versions at $target"
   "$BIN_DIR/mlflow-restore-artifacts" "$target"
