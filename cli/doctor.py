@@ -3,6 +3,7 @@
 Run by `mlflow-lab doctor` after sourcing the env file in a subshell. Exits 0 only when every
 check passes. Never prints a credential: only variable names, the tracking URI and paths.
 """
+import configparser
 import json
 import os
 import socket
@@ -42,6 +43,51 @@ ca_path = env("MLFLOW_TRACKING_SERVER_CERT_PATH")
 direct = env("MLFLOW_S3_ENDPOINT_URL") is not None
 
 
+CREDENTIAL_FILES = {"mlflow": os.path.expanduser("~/.mlflow/credentials"), "aws": os.path.expanduser("~/.aws/credentials")}
+
+
+def file_credentials():
+    """Username and password of ~/.mlflow/credentials, read as MLflow reads them (interpolated)."""
+    config = configparser.ConfigParser()
+    try:
+        config.read(CREDENTIAL_FILES["mlflow"])
+    except configparser.Error:
+        return None, None
+    section = config["mlflow"] if "mlflow" in config else {}
+    return section.get("mlflow_tracking_username"), section.get("mlflow_tracking_password")
+
+
+def tracking_credentials():
+    """What MLflow would send: the environment's credentials, else the credentials file's."""
+    if env("MLFLOW_TRACKING_USERNAME"):
+        return env("MLFLOW_TRACKING_USERNAME"), env("MLFLOW_TRACKING_PASSWORD"), "the environment"
+    username, password = file_credentials()
+    return username, password, CREDENTIAL_FILES["mlflow"]
+
+
+def aws_profile_has_keys():
+    profile = env("AWS_PROFILE")
+    config = configparser.RawConfigParser()
+    try:
+        config.read(CREDENTIAL_FILES["aws"])
+    except configparser.Error:
+        return False
+    return bool(profile) and config.has_option(profile, "aws_access_key_id") and config.has_option(profile, "aws_secret_access_key")
+
+
+def check_credential_files():
+    """Batch jobs read credentials from the home (install_credentials.sh): private, or not at all."""
+    present = [path for path in CREDENTIAL_FILES.values() if os.path.exists(path)]
+    if not present:
+        skip("credential files", "none in this home (batch jobs need them: bash install_credentials.sh)")
+        return
+    loose = [path for path in present if os.stat(path).st_mode & 0o077]
+    if loose:
+        report("credential files", False, "readable by others: %s" % ", ".join(loose), "chmod 600 " + " ".join(loose))
+    else:
+        report("credential files", True, "private (0600): %s" % ", ".join(present))
+
+
 def check_environment():
     problems = []
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
@@ -50,12 +96,12 @@ def check_environment():
         problems.append(("MLFLOW_TRACKING_INSECURE_TLS and MLFLOW_TRACKING_SERVER_CERT_PATH are both set; MLflow refuses that", "unset MLFLOW_TRACKING_INSECURE_TLS"))
     if ca_path and not os.path.isfile(ca_path):
         problems.append(("MLFLOW_TRACKING_SERVER_CERT_PATH points to %s, which is not a file" % ca_path, "render the bundle again or point it at the lab's CA certificate"))
-    if bool(env("MLFLOW_TRACKING_USERNAME")) != bool(env("MLFLOW_TRACKING_PASSWORD")):
+    if env("MLFLOW_TRACKING_USERNAME") and not env("MLFLOW_TRACKING_PASSWORD"):
         problems.append(("only one of MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD is set", "source the lab's mlflow_env.sh again"))
     if env("MLFLOW_S3_IGNORE_TLS"):
         problems.append(("MLFLOW_S3_IGNORE_TLS is set", "unset it: bucket traffic must be verified"))
-    if direct and not (env("AWS_ACCESS_KEY_ID") and env("AWS_SECRET_ACCESS_KEY")):
-        problems.append(("MLFLOW_S3_ENDPOINT_URL is set but the AWS keys are not", "source the lab's mlflow_env.sh again"))
+    if direct and not (env("AWS_ACCESS_KEY_ID") and env("AWS_SECRET_ACCESS_KEY")) and not aws_profile_has_keys():
+        problems.append(("MLFLOW_S3_ENDPOINT_URL is set but the AWS keys are not, in the environment or in AWS_PROFILE's section of ~/.aws/credentials", "source the lab's mlflow_env.sh again, or in a batch job run the bundle's install_credentials.sh once"))
     if parsed.scheme == "http" and parsed.hostname not in ("127.0.0.1", "localhost", "::1"):
         problems.append(("the tracking URI is plain http to %s: credentials would travel in clear" % parsed.hostname, "use the lab's https:// URI"))
     if problems:
@@ -73,8 +119,9 @@ def ssl_context():
 
 def request(path, authenticated=False):
     request = urllib.request.Request(uri.rstrip("/") + path)
-    if authenticated and env("MLFLOW_TRACKING_USERNAME"):
-        token = b64encode(("%s:%s" % (env("MLFLOW_TRACKING_USERNAME"), env("MLFLOW_TRACKING_PASSWORD"))).encode()).decode()
+    username, password, _ = tracking_credentials()
+    if authenticated and username:
+        token = b64encode(("%s:%s" % (username, password or "")).encode()).decode()
         request.add_header("Authorization", "Basic " + token)
     return urllib.request.urlopen(request, timeout=10, context=ssl_context())
 
@@ -119,11 +166,12 @@ def check_tls():
 def check_credentials():
     try:
         with request("/api/2.0/mlflow/experiments/search?max_results=1", authenticated=True):
-            report("credentials", True, "accepted for user %s" % env("MLFLOW_TRACKING_USERNAME", "(none)"))
+            username, _, source = tracking_credentials()
+            report("credentials", True, "accepted for user %s (from %s)" % (username or "(none)", source))
             return True
     except urllib.error.HTTPError as error:
         if error.code == 401:
-            report("credentials", False, "the server refused MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (HTTP 401)", "source the lab's current mlflow_env.sh; ask the admin to render it again if the password changed")
+            report("credentials", False, "the server refused the credentials from %s (HTTP 401)" % tracking_credentials()[2], "source the lab's current mlflow_env.sh (or run its install_credentials.sh again); ask the admin to render it again if the password changed")
         elif error.code == 403:
             report("credentials", False, "the server refused the request (HTTP 403): its host is not in the server's --allowed-hosts, or the user lacks permission", "use the exact tracking URI of the bundle")
         else:
@@ -221,6 +269,7 @@ def check_bucket(artifact_location):
 
 def main():
     check_environment()
+    check_credential_files()
     if not parsed.hostname:
         return 1
     tls_ok = check_tls()

@@ -43,6 +43,11 @@ export function labDatabaseNames(lab: string): LabDatabaseNames {
 /** The basic-auth app's admin account, on the VM and in the local lab. */
 export const ADMIN_USERNAME = "admin";
 
+/** The AWS profile of a lab's bucket keys: named, so a researcher's other profiles stay as they are. */
+export function awsProfileName(lab: string): string {
+  return `mlflow-${lab}`;
+}
+
 /** Files of the researcher bundle that other files or tools name. */
 export const BUNDLE_FILES = {
   env: "mlflow_env.sh",
@@ -50,6 +55,9 @@ export const BUNDLE_FILES = {
   kubernetesConfig: "kubernetes_config.json",
   jobTemplate: "kubernetes_job_template.yaml",
   mltfConfig: "mltf_config.json",
+  mlflowCredentials: "mlflow_credentials",
+  awsCredentials: "aws_credentials",
+  installCredentials: "install_credentials.sh",
   caCert: "lab-ca.pem",
   readme: "README.md",
 } as const;

@@ -232,27 +232,45 @@ describe("mltf_config.json (CONTRACTS §3)", () => {
     expect(config({ ...values, slurm: { ...values.slurm, gpus: null } }).gpus).toBeNull();
   });
 
-  it("carries the tracking URI, credentials, CA path, S3 settings and extra variables into the job", () => {
+  it("carries the lab's settings into the job, and no credential: the job script prints every export into its log", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mltf-"));
     const entries = config(directLabValues()).environment as string[];
     // The plugin writes each entry verbatim after `export ` in the job script.
     const variables = jobEnvironment(entries, dir);
-    expect(variables).toMatchObject({
+    for (const shell of ["PATH", "PWD", "SHLVL", "_"]) delete variables[shell];
+    expect(variables).toEqual({
       MLFLOW_TRACKING_URI: "https://mlflow.ocean-lab.example.org",
-      MLFLOW_TRACKING_USERNAME: "ocean-lab",
-      MLFLOW_TRACKING_PASSWORD: "fixture-password-not-real",
       MLFLOW_TRACKING_SERVER_CERT_PATH: `${BUNDLE_DIR}/lab-ca.pem`,
+      MLFLOW_EXPERIMENT_NAME: expect.any(String) as string,
       MLFLOW_S3_ENDPOINT_URL: "https://object-arbutus.example.org",
-      AWS_ACCESS_KEY_ID: "fixture-access-key",
-      AWS_SECRET_ACCESS_KEY: "fixture-secret-key",
+      AWS_DEFAULT_REGION: "us-east-1",
       MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE: "path",
+      AWS_PROFILE: "mlflow-ocean-lab",
       OMP_NUM_THREADS: "8",
     });
   });
 
-  it("is marked secret (mode 0600) when it carries credentials", () => {
-    expect(file(renderBundle(directLabValues(), BUNDLE_DIR), "mltf_config.json").secret).toBe(true);
-    expect(file(renderBundle(directLabValues(), BUNDLE_DIR), "kubernetes_job_template.yaml").secret).toBe(false);
+  it("is mode 0644, and no file of any bundle but the 0600 ones holds a credential", () => {
+    for (const values of [directLabValues(), proxiedLabValues()]) {
+      const files = renderBundle(values, BUNDLE_DIR);
+      expect(file(files, "mltf_config.json").secret).toBe(false);
+      const credentials = [values.tracking?.password, values.artifacts.mode === "direct" ? values.artifacts.accessKeyId : undefined, values.artifacts.mode === "direct" ? values.artifacts.secretAccessKey : undefined].filter((value) => value !== undefined);
+      expect(credentials.length).toBeGreaterThan(0);
+      for (const shared of files.filter((candidate) => !candidate.secret)) {
+        for (const credential of credentials) expect(shared.content, `${shared.name} holds a credential`).not.toContain(credential);
+      }
+      expect(files.filter((candidate) => candidate.secret).map((candidate) => candidate.name).sort()).toEqual(
+        values.artifacts.mode === "direct" ? ["aws_credentials", "mlflow_credentials", "mlflow_env.sh"] : ["mlflow_credentials", "mlflow_env.sh"],
+      );
+    }
+  });
+});
+
+describe("credential files (read by MLflow and botocore from the home)", () => {
+  it("refuse a value the ini format cannot hold, naming the key", () => {
+    const values = directLabValues();
+    expect(() => renderBundle({ ...values, tracking: { username: "ocean-lab", password: "two\nlines" } }, BUNDLE_DIR)).toThrow(/mlflow_tracking_password cannot be written/);
+    expect(() => renderBundle({ ...values, tracking: { username: " padded", password: "x" } }, BUNDLE_DIR)).toThrow(/mlflow_tracking_username cannot be written/);
   });
 });
 
@@ -269,7 +287,10 @@ describe("hostile values", () => {
 
   it("survive every generated env file and mltf entry exactly, and execute nothing", () => {
     fc.assert(
-      fc.property(hostileLab, (hostile) => {
+      fc.property(hostileLab, (raw) => {
+        // Credentials also go to ini files, which hold one stripped line per value (refusal tested above).
+        const iniSafe = (value: string) => value.replace(/[\r\n\u2028]/g, "x").trim() || "x";
+        const hostile = { ...raw, username: iniSafe(raw.username), password: iniSafe(raw.password), accessKeyId: iniSafe(raw.accessKeyId), secretAccessKey: iniSafe(raw.secretAccessKey) };
         const base = directLabValues();
         const values = parseLabValues({
           ...base,
@@ -291,7 +312,8 @@ describe("hostile values", () => {
         expect(sourcedEnvironment(path.join(dir, "mlflow_env.sh"), dir)).toMatchObject(expected);
         const entries = (JSON.parse(fs.readFileSync(path.join(dir, "mltf_config.json"), "utf8")) as { environment: string[] }).environment;
         const jobVariables = jobEnvironment(entries, dir);
-        expect(jobVariables).toMatchObject({ ...expected, HOSTILE: hostile.extra });
+        expect(jobVariables).toMatchObject({ MLFLOW_TRACKING_URI: values.trackingUri, MLFLOW_EXPERIMENT_NAME: hostile.experimentName, HOSTILE: hostile.extra });
+        for (const secret of ["MLFLOW_TRACKING_PASSWORD", "AWS_SECRET_ACCESS_KEY"]) expect(jobVariables[secret]).toBeUndefined();
         expect(fs.existsSync(path.join(dir, "CANARY"))).toBe(false);
       }),
       { numRuns: 40 },

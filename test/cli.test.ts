@@ -28,10 +28,11 @@ describe("mlflow-lab render", () => {
     const result = cli(["render", "--values", tempFile(directLabValues()), "--out", out]);
     expect(result.status).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual([
-      "README.md", "kubernetes_config.json", "kubernetes_job_template.yaml", "lab-ca.pem", "mlflow_env.offline.sh", "mlflow_env.sh", "mltf_config.json",
+      "README.md", "aws_credentials", "install_credentials.sh", "kubernetes_config.json", "kubernetes_job_template.yaml", "lab-ca.pem", "mlflow_credentials",
+      "mlflow_env.offline.sh", "mlflow_env.sh", "mltf_config.json",
     ]);
-    expect(mode(path.join(out, "mlflow_env.sh"))).toBe(0o600);
-    expect(mode(path.join(out, "mltf_config.json"))).toBe(0o600);
+    for (const secretFile of ["mlflow_env.sh", "mlflow_credentials", "aws_credentials"]) expect(mode(path.join(out, secretFile))).toBe(0o600);
+    expect(mode(path.join(out, "mltf_config.json"))).toBe(0o644);
     expect(mode(path.join(out, "kubernetes_job_template.yaml"))).toBe(0o644);
     expect(mode(out)).toBe(0o700);
     for (const secret of CREDENTIALS) expect(result.stdout + result.stderr).not.toContain(secret);

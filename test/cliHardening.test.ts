@@ -89,7 +89,7 @@ describe("broken files, every command", () => {
       expectNoTrace(result.output);
     }
     expectNoTrace(cli(["doctor", "--env", "/no/such/env.sh"]).output);
-  });
+  }, 90_000);
 });
 
 describe("stack files read as Pulumi reads them", () => {

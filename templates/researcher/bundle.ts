@@ -1,6 +1,7 @@
 /** All the researcher files of one lab, as data: name, text and whether it holds a credential. */
 import * as path from "node:path";
-import { mlflowEnvironment, offlineEnvironment } from "./environment";
+import { renderAwsCredentials, renderInstallScript, renderMlflowCredentials } from "./credentials";
+import { batchJobEnvironment, mlflowEnvironment, offlineEnvironment } from "./environment";
 import { renderEnvFile, renderOfflineEnvFile } from "./envFile";
 import { renderJobTemplate, renderKubernetesConfig } from "./kubernetes";
 import { renderLabReadme } from "./labReadme";
@@ -25,14 +26,22 @@ export function renderBundle(values: LabValues, bundleDir: string): BundleFile[]
   const caCertPath = values.tls?.caCertPem !== undefined ? path.join(bundleDir, BUNDLE_FILES.caCert) : values.tls?.caCertPath;
   const environment = mlflowEnvironment(values, caCertPath);
   const holdsSecret = environment.some((variable) => variable.secret);
-  const mltfHoldsSecret = holdsSecret || Object.keys(values.slurm.extraEnvironment).length > 0;
 
   const files: BundleFile[] = [
     { name: BUNDLE_FILES.env, content: renderEnvFile(values.lab, environment), secret: holdsSecret },
     { name: BUNDLE_FILES.kubernetesConfig, content: renderKubernetesConfig(values, path.join(bundleDir, BUNDLE_FILES.jobTemplate)), secret: false },
     { name: BUNDLE_FILES.jobTemplate, content: renderJobTemplate(values), secret: false },
-    { name: BUNDLE_FILES.mltfConfig, content: renderMltfConfig(values, environment), secret: mltfHoldsSecret },
+    // Travels with the project and into the job log: no credential (see batchJobEnvironment).
+    { name: BUNDLE_FILES.mltfConfig, content: renderMltfConfig(values, batchJobEnvironment(values, caCertPath)), secret: false },
   ];
+  const { tracking, artifacts } = values;
+  if (tracking) files.push({ name: BUNDLE_FILES.mlflowCredentials, content: renderMlflowCredentials(tracking), secret: true });
+  if (artifacts.mode === "direct") {
+    files.push({ name: BUNDLE_FILES.awsCredentials, content: renderAwsCredentials(values.lab, artifacts.accessKeyId, artifacts.secretAccessKey), secret: true });
+  }
+  if (tracking || artifacts.mode === "direct") {
+    files.push({ name: BUNDLE_FILES.installCredentials, content: renderInstallScript({ mlflow: tracking !== undefined, aws: artifacts.mode === "direct" }), secret: false });
+  }
   if (values.offline) {
     files.push({ name: BUNDLE_FILES.offlineEnv, content: renderOfflineEnvFile(values.lab, offlineEnvironment(values)), secret: false });
   }

@@ -5,6 +5,7 @@
  */
 import { ONLINE_ONLY_VARIABLES, RESERVED_VARIABLES } from "../../model/environmentNames";
 import type { LabValues } from "../../model/labValues";
+import { awsProfileName } from "../../model/names";
 
 export { ONLINE_ONLY_VARIABLES, RESERVED_VARIABLES };
 
@@ -64,6 +65,18 @@ export function mlflowEnvironment(values: LabValues, caCertPath?: string): Envir
       throw new Error(`unknown artifact mode ${JSON.stringify(unreachable)}`);
     }
   }
+  return variables;
+}
+
+/**
+ * The environment of a batch job whose config is not private: mltf_config.json travels with the
+ * project, and the plugin's job script runs under `set -x`, which prints every export into the
+ * job log. Only what is not secret; the job finds its credentials in the files
+ * install_credentials.sh puts in the home, the bucket keys through the lab's AWS profile.
+ */
+export function batchJobEnvironment(values: LabValues, caCertPath?: string): EnvironmentVariable[] {
+  const variables = mlflowEnvironment(values, caCertPath).filter((variable) => !variable.secret);
+  if (values.artifacts.mode === "direct") variables.push({ name: "AWS_PROFILE", value: awsProfileName(values.lab), secret: false });
   return variables;
 }
 

@@ -22,6 +22,9 @@ export function renderLabReadme(values: LabValues, files: readonly string[]): st
     "```",
     "",
     "`mlflow_env.sh` holds your lab credentials: keep it private (mode 0600), never commit it.",
+    "Keep this bundle outside your MLflow project folder: `mlflow run` packs the whole project",
+    "folder (the Slurm backend uploads it as a tarball, the Kubernetes backend builds it into an",
+    "image), so anything in there travels with every job.",
     "",
     `## Run a project on Run:ai (namespace runai-${values.runai.project})`,
     "",
@@ -36,6 +39,19 @@ export function renderLabReadme(values: LabValues, files: readonly string[]): st
     "",
     "## Run a project on Slurm (mltf_backend)",
     "",
+    ...(has("install_credentials.sh")
+      ? [
+          "Once, on the cluster, install your credentials in your (private) home; batch jobs read them",
+          "from there, so `mltf_config.json` and the job's log hold none:",
+          "",
+          "```bash",
+          "bash install_credentials.sh    # ~/.mlflow/credentials and, in direct mode, ~/.aws/credentials (0600)",
+          "```",
+          "",
+          "Then, for each run:",
+          "",
+        ]
+      : []),
     "```bash",
     "export SSAM_URL=https://ssam.example.org   # base URL, without /api",
     "export AUTH_TOKEN=...                       # your SSAM token",
@@ -43,7 +59,8 @@ export function renderLabReadme(values: LabValues, files: readonly string[]): st
     "mlflow run . --backend mltf_backend --backend-config mltf_config.json",
     "```",
     "",
-    "`mltf_config.json` carries the MLflow environment into the batch job; it holds credentials too.",
+    "`mltf_config.json` carries the lab's settings into the batch job (the plugin's job script",
+    "prints every exported variable into the Slurm log): it holds no credential, by design.",
   ];
   if (has("mlflow_env.offline.sh")) {
     lines.push(

@@ -56,16 +56,17 @@ describe("MLflow's kubernetes backend consumes the bundle (CONTRACTS §1-2)", ()
 });
 
 describe("mltf_config.json environment, the way the plugin writes it", () => {
-  it("reproduces every value after export in a bash job script", () => {
+  it("reproduces every value after export in a bash job script, and exports no credential", () => {
     const values = directLabValues();
-    values.tracking = { username: "ocean lab", password: `p'a"s$s\`w;o\nrd` };
+    values.experimentName = `p'a"s$s\`w;o\nrd`;
     values.slurm.extraEnvironment = { GREETING: "hello $USER; $(id)" };
     const bundle = fs.mkdtempSync(path.join(os.tmpdir(), "bundle-"));
     writeBundle(renderBundle(values, bundle), bundle);
     const config = JSON.parse(fs.readFileSync(path.join(bundle, "mltf_config.json"), "utf8")) as { environment: string[] };
-    expect(jobEnvironment(config.environment)).toMatchObject({
-      MLFLOW_TRACKING_USERNAME: "ocean lab",
-      MLFLOW_TRACKING_PASSWORD: `p'a"s$s\`w;o\nrd`,
+    const job = jobEnvironment(config.environment);
+    for (const credential of ["MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]) expect(job[credential]).toBeUndefined();
+    expect(job).toMatchObject({
+      MLFLOW_EXPERIMENT_NAME: `p'a"s$s\`w;o\nrd`,
       GREETING: "hello $USER; $(id)",
     });
   });

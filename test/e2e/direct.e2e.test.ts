@@ -1,9 +1,11 @@
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalLab, LocalLabSummary } from "../../localLab/lab";
 import { doctor } from "./doctor";
-import { labWithLoggedRun, type LoggedRun, objectsUnder } from "./labHarness";
+import { E2E_DIR, labWithLoggedRun, lastJsonLine, type LoggedRun, objectsUnder, PYTHON } from "./labHarness";
 
 let lab: LocalLab;
 let summary: LocalLabSummary;
@@ -30,6 +32,34 @@ describe("local lab, direct artifacts: the client writes to the bucket itself", 
     expect(objectsUnder(lab, "mlflow-e2e-direct", `artifacts/${logged.experiment_id}/${logged.run_id}/`)).toEqual({ [`artifacts/${logged.experiment_id}/${logged.run_id}/artifacts/weights.bin`]: { size: logged.size, sha256: logged.sha256 } });
   });
 
+  it("a Slurm job built from mltf_config.json, as the plugin writes it (set -x), logs with the credentials installed in the home, and its log shows none", () => {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), "cluster-home-"));
+    const install = spawnSync("bash", [path.join(summary.bundleDir, "install_credentials.sh")], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: home } });
+    expect(install.status).toBe(0);
+    const config = path.join(summary.bundleDir, "mltf_config.json");
+    expect(fs.statSync(config).mode & 0o777).toBe(0o644);
+    const entries = (JSON.parse(fs.readFileSync(config, "utf8")) as { environment: string[] }).environment;
+    const jobScript = ["set -x", ...entries.map((entry) => `export ${entry}`), `${PYTHON} ${path.join(E2E_DIR, "log_run.py")}`].join("\n");
+    const job = spawnSync("bash", ["-c", jobScript], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: home } });
+    const jobLog = job.stdout + job.stderr;
+    expect(job.status, jobLog).toBe(0);
+    const run = lastJsonLine<LoggedRun>(job.stdout);
+    expect(objectsUnder(lab, "mlflow-e2e-direct", `artifacts/${run.experiment_id}/${run.run_id}/`)).toEqual({ [`artifacts/${run.experiment_id}/${run.run_id}/artifacts/weights.bin`]: { size: run.size, sha256: run.sha256 } });
+    const { researcherPassword, s3SecretKey, s3AccessKey } = lab.state().secrets;
+    expect(jobLog).toContain("+ export MLFLOW_TRACKING_URI=");
+    for (const secret of [researcherPassword, s3SecretKey, s3AccessKey]) expect(jobLog).not.toContain(secret);
+
+    // doctor, in the job's environment and home, finds the credentials where the job does.
+    const jobEnv = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "job-env-")), "job_env.sh");
+    fs.writeFileSync(jobEnv, entries.map((entry) => `export ${entry}\n`).join(""));
+    const checked = doctor(jobEnv, [], home);
+    expect(checked.output).toContain("ok    credentials: accepted for user ");
+    expect(checked.output).toContain(`from ${home}/.mlflow/credentials`);
+    expect(checked.output).toContain("ok    credential files: private (0600)");
+    expect(checked.output).toContain("ok    bucket: put, get and delete in s3://mlflow-e2e-direct");
+    expect(checked.status).toBe(0);
+  });
+
   describe("mlflow-lab doctor", () => {
     const envFile = () => path.join(summary.bundleDir, "mlflow_env.sh");
     const secrets = () => [lab.state().secrets.researcherPassword, lab.state().secrets.s3SecretKey, lab.state().secrets.s3AccessKey];
@@ -46,7 +76,7 @@ describe("local lab, direct artifacts: the client writes to the bucket itself", 
     it("names a wrong password", () => {
       const result = doctor(envFile(), ["export MLFLOW_TRACKING_PASSWORD='wrong-password'"]);
       expect(result.status).toBe(1);
-      expect(result.output).toContain("FAIL  credentials: the server refused MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD (HTTP 401)");
+      expect(result.output).toContain("FAIL  credentials: the server refused the credentials from the environment (HTTP 401)");
       expect(result.output).not.toContain("wrong-password");
     });
 

@@ -11,7 +11,8 @@ export interface DoctorResult {
   readonly output: string;
 }
 
-export function doctor(envFile: string, extraLines: string[] = []): DoctorResult {
+/** @param home the HOME the checks run with (credential files); default: this process's. */
+export function doctor(envFile: string, extraLines: string[] = [], home = process.env.HOME ?? "/tmp"): DoctorResult {
   let file = envFile;
   if (extraLines.length > 0) {
     file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "doctor-")), "mlflow_env.sh");
@@ -19,7 +20,7 @@ export function doctor(envFile: string, extraLines: string[] = []): DoctorResult
   }
   const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "cli", "mlflow-lab.js"), "doctor", "--env", file, "--python", PYTHON], {
     encoding: "utf8",
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+    env: { PATH: process.env.PATH ?? "", HOME: home },
   });
   return { status: result.status, output: result.stdout + result.stderr };
 }
