@@ -12,8 +12,17 @@ import { minimalRawConfig } from "./helpers/labConfig";
 import { renderServerFiles } from "../templates/server/launch";
 import { vmCloudInitSpec, vmLaunchSpec } from "./helpers/serverSpec";
 import { vmBackupSite } from "../model/vmSite";
+import { renderBackupFiles } from "../templates/server/backup";
 
 describe("the server launch shared by the VM and the local lab", () => {
+  it("the first full backup, which bootstrap takes before MLflow's venv exists, needs nothing from the venv", () => {
+    // The VM's first boot stopped at "/opt/mlflow/venv/bin/python: No such file or directory".
+    const spec = vmCloudInitSpec();
+    const backup = renderBackupFiles(spec.backup, spec.launch).find((file) => file.path.endsWith("/mlflow-backup"));
+    expect(backup?.content).toContain("pgbackrest");
+    expect(backup?.content).not.toContain(VM_LAYOUT.venvDir);
+  });
+
   it("pgBackRest, which runs as postgres, reads nothing under the service's config dir (0750, root:mlflow)", () => {
     // The first VM boot with a private object-store CA stopped at "unable to set user-defined CA certificate location".
     const site = vmBackupSite("https://objects.example.org", "us-east-1", true);

@@ -84,7 +84,9 @@ export function backupScriptHead(spec: BackupSpec, launch: ServerLaunchSpec, pur
     "set -euo pipefail",
     `PGBACKREST=(pgbackrest ${pgBackRestConfigArgs(spec.site).map(quoteForBash).join(" ")})`,
     `AS_POSTGRES=(${spec.site.asPostgres.map(quoteForBash).join(" ")})`,
-    bashAssignment("PYTHON", `${layout.venvDir}/bin/python`),
+    // Standard library only (json, datetime): the system's, since the first full backup on a
+    // new VM runs before MLflow's venv exists.
+    bashAssignment("PYTHON", "python3"),
     bashAssignment("BIN_DIR", layout.binDir),
     bashAssignment("HEALTH_URL", `http://${launch.host}:${launch.port}/health`),
     bashAssignment("PG_SOCKET", spec.site.postgres.socketDir),
