@@ -6,6 +6,7 @@ import { doctorCommand } from "./commands/doctor";
 import { localCommand } from "./commands/local";
 import { planCommand } from "./commands/plan";
 import { renderCommand } from "./commands/render";
+import { syncCommand } from "./commands/sync";
 
 const USAGE = `Usage:
   mlflow-lab render --values FILE|- --out DIR   write a lab's researcher bundle
@@ -22,12 +23,15 @@ const USAGE = `Usage:
                                                 restore it to a point in time (as on the VM)
   mlflow-lab doctor [--env FILE] [--python PATH]  check a researcher environment (default
                                                 ./mlflow_env.sh with python3); exit 0 when all pass
+  mlflow-lab sync [--bundle DIR] [--python PATH]  import the offline runs (mlflow_env.offline.sh)
+                                                into the lab server (mlflow_env.sh); default DIR: .
+                                                run it again: nothing is imported twice
 `;
 
 /** A command returns its exit code, or nothing for 0. */
 type Command = (argv: string[]) => Promise<number | void> | number | void;
 
-const COMMANDS: Record<string, Command> = { render: renderCommand, plan: planCommand, local: localCommand, doctor: doctorCommand };
+const COMMANDS: Record<string, Command> = { render: renderCommand, plan: planCommand, local: localCommand, doctor: doctorCommand, sync: syncCommand };
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;

@@ -22,6 +22,16 @@ function tempFile(content: unknown): string {
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;
 
+describe("mlflow-lab sync", () => {
+  it("names the missing env file and the fix, and imports nothing", () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), "no-bundle-"));
+    const result = cli(["sync", "--bundle", empty]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain(`no mlflow_env.sh in ${empty}; pass --bundle with your lab bundle`);
+    expect(result.stderr).not.toContain("    at ");
+  });
+});
+
 describe("mlflow-lab render", () => {
   it("writes the bundle, secret files 0600 and the rest 0644, printing no credential", () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "out-")), "bundle");

@@ -188,6 +188,13 @@ async function main(): Promise<number> {
   const checks: Checks = newChecks(log);
   const lab = new Lab();
   let accel: "kvm" | "tcg" = "tcg";
+  // Interrupted (Ctrl-C, a CI timeout): stop the VM and the object store, remove the work folder.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: cleaning up`);
+      void lab.cleanup().finally(() => process.exit(130));
+    });
+  }
   try {
     const image = run("bash", [path.join(__dirname, "image.sh"), IMAGE_DIR], { timeoutMs: 3_600_000 });
     if (image.status !== 0) throw new Error(`image build failed:\n${image.output.slice(-3000)}`);
