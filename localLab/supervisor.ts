@@ -32,6 +32,11 @@ export interface SupervisorRuntime {
 
 const FIRST_DELAY_MS = 1_000;
 const LONGEST_DELAY_MS = 30_000;
+/**
+ * MLflow first; Postgres before S3, since its shutdown archives the last WAL segment through S3
+ * (stopped after S3, its archive-push waited on a dead endpoint and outlived the lab).
+ */
+const SHUTDOWN_ORDER: readonly ServiceName[] = ["mlflow", "postgres", "s3tls", "s3"];
 /** A service that ran this long before exiting is restarted after the first delay again. */
 const GOOD_RUN_MS = 30_000;
 const TICK_MS = 250;
@@ -69,7 +74,7 @@ export async function recoverOrphans(paths: LabPaths): Promise<ServiceName[]> {
   if (!runtime || isAlive(runtime.supervisorPid)) return [];
   const recovered: ServiceName[] = [];
   const state = readState(paths);
-  for (const name of [...SERVICE_NAMES].reverse()) {
+  for (const name of SHUTDOWN_ORDER) {
     const pgid = runtime.services[name]?.pgid;
     if (groupAlive(pgid) && pgid !== undefined) {
       await stopGroup(pgid, 10_000, state ? serviceSpec(name, paths, state).stopSignal : "SIGTERM");
@@ -205,8 +210,7 @@ export class Supervisor {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
     this.log("stopping every service");
-    // MLflow first, the database last: the reverse of the start order.
-    for (const name of [...SERVICE_NAMES].reverse()) await this.stop(name);
+    for (const name of SHUTDOWN_ORDER) await this.stop(name);
     fs.rmSync(this.paths.supervisor.runtime, { force: true });
     this.log("supervisor stopped");
     process.exit(0);
