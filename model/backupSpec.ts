@@ -68,7 +68,7 @@ export interface UpgradeSite {
   readonly targetVersion: string;
   /** Where each version's venv lives, named by version; the launch's venv links to one. */
   readonly venvsDir: string;
-  /** Creates "$VENVS_DIR/$version" (bash, with `version` in its environment). */
+  /** Creates venvsDir/$version: bash run in a child shell with only `version` in its environment. */
   readonly installVenv: string;
   /** Runs a command as the server's OS user (empty when we are it). */
   readonly asService: readonly string[];

@@ -43,10 +43,14 @@ export const SERVICE_USER = "mlflow";
 
 /** MLflow versions side by side under /opt/mlflow/venvs; /opt/mlflow/venv links to the one in use. */
 export function vmUpgradeSite(targetVersion: string): UpgradeSite {
+  const venvsDir = "/opt/mlflow/venvs";
+  // The folder written in: the command runs in a child bash that inherits only $version (the
+  // first VM boot built the venv in "/3.17.2" when it named $VENVS_DIR instead).
+  const venv = `${venvsDir}/"$version"`;
   return {
     targetVersion,
-    venvsDir: "/opt/mlflow/venvs",
-    installVenv: `python3 -m venv "$VENVS_DIR/$version" && "$VENVS_DIR/$version/bin/pip" install --quiet "mlflow[auth]==$version" psycopg2-binary==${PSYCOPG2_VERSION} boto3==${BOTO3_VERSION}`,
+    venvsDir,
+    installVenv: `python3 -m venv ${venv} && ${venv}/bin/pip install --quiet "mlflow[auth]==$version" psycopg2-binary==${PSYCOPG2_VERSION} boto3==${BOTO3_VERSION}`,
     asService: ["runuser", "-u", SERVICE_USER, "--"],
   };
 }

@@ -11,7 +11,7 @@ import { labPaths, type LabState } from "../localLab/state";
 import { minimalRawConfig } from "./helpers/labConfig";
 import { renderServerFiles } from "../templates/server/launch";
 import { vmCloudInitSpec, vmLaunchSpec } from "./helpers/serverSpec";
-import { vmBackupSite } from "../model/vmSite";
+import { vmBackupSite, vmUpgradeSite } from "../model/vmSite";
 import { renderBackupFiles } from "../templates/server/backup";
 
 describe("the server launch shared by the VM and the local lab", () => {
@@ -21,6 +21,13 @@ describe("the server launch shared by the VM and the local lab", () => {
     const backup = renderBackupFiles(spec.backup, spec.launch).find((file) => file.path.endsWith("/mlflow-backup"));
     expect(backup?.content).toContain("pgbackrest");
     expect(backup?.content).not.toContain(VM_LAYOUT.venvDir);
+  });
+
+  it("the venv install command needs nothing but $version, the one variable its child shell gets", () => {
+    // The VM's first boot built the venv in /3.17.2: the command named $VENVS_DIR, unset there.
+    const site = vmUpgradeSite("3.17.2");
+    expect(site.installVenv).toContain(`${site.venvsDir}/"$version"/bin/pip`);
+    expect([...new Set(site.installVenv.match(/\$\{?[A-Za-z_]\w*/g))]).toEqual(["$version"]);
   });
 
   it("pgBackRest, which runs as postgres, reads nothing under the service's config dir (0750, root:mlflow)", () => {
