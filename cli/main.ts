@@ -9,7 +9,7 @@ import { renderCommand } from "./commands/render";
 import { syncCommand } from "./commands/sync";
 
 const USAGE = `Usage:
-  mlflow-lab render --values FILE|- --out DIR   write a lab's researcher bundle
+  mlflow-lab render --values FILE|- --out DIR [--member NAME]   write the job account's bundle, or a member's
       FILE: a LabValues document, or the output of
             pulumi stack output --json --show-secrets
   mlflow-lab plan --stack NAME [--json]         the resources of stacks/Pulumi.NAME.yaml,

@@ -4,7 +4,7 @@ import type { LabConfig, TlsChoice, VmServer } from "../model/labConfig";
 import type { LabValues } from "../model/labValues";
 import { labValuesFor } from "../model/labValuesFor";
 import { launchSpecFor, SERVER_DEFAULTS, type ServerLaunchSpec, VM_LAYOUT } from "../model/launchSpec";
-import { envSecretName } from "../model/names";
+import { ADMIN_USERNAME, envSecretName } from "../model/names";
 import { type BackupSpec, backupSpecFor } from "../model/backupSpec";
 import { OBJECT_STORE_CA_PATH, vmBackupSite } from "../model/vmSite";
 import { mlflowEnvironment } from "../templates/researcher/environment";
@@ -13,6 +13,7 @@ import type { VmTls } from "../templates/server/cloudInit";
 import { ArtifactStore } from "./artifactStore";
 import { TrackingServer } from "./hosting/vmTrackingServer";
 import { LabCertificateAuthority } from "./labCertificateAuthority";
+import { LabMember } from "./labMember";
 import { RunaiProject } from "./runaiProject";
 import { TrackingDatabase } from "./trackingDatabase";
 
@@ -76,6 +77,7 @@ export class MlflowLab extends pulumi.ComponentResource {
     const password = (role: string) => pulumi.secret(new random.RandomPassword(`${name}-${role}`, { length: 32, special: false }, childOpts).result);
     const adminPassword = password("admin-password");
     const researcherPassword = password("researcher-password");
+    const memberPasswords = Object.fromEntries(config.members.map((member) => [member, password(`member-${member}-password`)]));
     const flaskSecretKey = password("flask-secret-key");
     // Encrypts the backup repository; kept only on the server and in the stack's secrets.
     const backupCipher = password("backup-cipher");
@@ -128,14 +130,25 @@ export class MlflowLab extends pulumi.ComponentResource {
       childOpts,
     );
 
+    // Accounts through the auth API once the server answers: a change of members leaves userData alone.
+    const authServer = pulumi.all([adminPassword, labCa?.caCertPem]).apply(([admin, caCertPem]) => ({
+      url: trackingServer.trackingUrl,
+      admin: { username: ADMIN_USERNAME, password: admin },
+      ...(caCertPem !== undefined ? { caCertPem } : {}),
+    }));
+    for (const [member, memberPassword] of Object.entries(memberPasswords)) {
+      new LabMember(`${name}-member-${member}`, { server: authServer, member: memberPassword.apply((secret) => ({ username: member, password: secret })) }, { ...childOpts, dependsOn: [trackingServer] });
+    }
+
     const researcherCredential = artifacts.researcherCredential;
     this.labValues = pulumi.secret(
       pulumi
-        .all([researcherPassword, labCa?.caCertPem, artifacts.bucketName, researcherCredential?.accessKeyId, researcherCredential?.secretAccessKey])
-        .apply(([researcher, caCertPem, bucket, accessKeyId, secretAccessKey]) =>
+        .all([researcherPassword, labCa?.caCertPem, artifacts.bucketName, researcherCredential?.accessKeyId, researcherCredential?.secretAccessKey, pulumi.all(memberPasswords)])
+        .apply(([researcher, caCertPem, bucket, accessKeyId, secretAccessKey, members]) =>
           labValuesFor(config, {
             trackingUri: trackingServer.trackingUrl,
             researcherPassword: researcher,
+            memberPasswords: members,
             ...(caCertPem !== undefined ? { caCertPem } : {}),
             ...(accessKeyId !== undefined && secretAccessKey !== undefined
               ? { directArtifacts: { s3EndpointUrl: store.s3EndpointUrl, region: store.region, bucket, accessKeyId, secretAccessKey } }
@@ -156,7 +169,8 @@ export class MlflowLab extends pulumi.ComponentResource {
         // The template holds no credential (tests check), so it need not inherit labValues' secrecy.
         jobTemplateYaml: pulumi.unsecret(this.labValues.apply(renderJobTemplate)),
         caCertPem: labCa?.caCertPem,
-        researchers: config.runai.researchers,
+        // Members submit jobs; runaiResearchers adds cluster identities that are not lab members.
+        researchers: [...new Set([...config.members, ...config.runai.researchers])],
       },
       childOpts,
     );

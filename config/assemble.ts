@@ -76,6 +76,7 @@ export function assemble<S>(keys: ParsedKeys, secrets: Partial<Record<SecretKey,
     artifacts: { mode: keys.artifactMode, multipartUpload: keys.artifactMultipartUpload },
     ...(keys.experimentName !== undefined ? { experimentName: keys.experimentName } : {}),
     backup: { retentionDays: keys.backupRetentionDays },
+    members: keys.members,
     runai: {
       project: keys.runaiProject ?? lab,
       ...(keys.runaiKubeContext !== undefined ? { kubeContext: keys.runaiKubeContext } : {}),

@@ -105,6 +105,11 @@ export const CONFIG_KEYS = {
   runaiKubeContext: { type: "string", shape: fields.kubeContext(), example: "runai-cluster", description: "kubeconfig context of the Run:ai cluster. Default: the current context." },
   runaiNamespaceMode: { type: "string", shape: oneOf(["adopt", "create"]), default: "adopt", defaultReason: "Run:ai creates runai-<project> with the project", example: "adopt", description: "adopt (Run:ai created runai-<project>) or create." },
   runaiImageRepository: { type: "string", required: true, shape: fields.imageRepository(), example: "registry.example.org/ocean/mlflow", description: "Image repository for --build-image (the kubernetes backend's repository-uri)." },
+  members: {
+    type: "array", shape: jsonList(fields.memberName(), 500).pipe(z.array(z.string()).refine((names) => new Set(names).size === names.length, { error: "must not list a member twice" })),
+    default: [], defaultReason: "only the lab-wide job account until members are listed", example: ["ada", "grace"],
+    description: "Usernames of the lab's members: each gets an MLflow login (password generated, a Pulumi secret) and may submit Run:ai jobs. A change never replaces the server.",
+  },
   runaiResearchers: { type: "array", shape: jsonList(fields.kubernetesUser(), 1000), default: [], defaultReason: "nobody but the admin submits Jobs", example: ["alice@example.org"], description: "Kubernetes user names allowed to create Jobs in the namespace." },
   runaiGpus: {
     type: "string", default: "1", defaultReason: "one whole GPU per training job", example: "1", description: "GPUs per job: a whole number, or a fraction below 1 (e.g. 0.5) for a shared GPU.",

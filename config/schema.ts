@@ -7,6 +7,7 @@
 import type { z } from "zod";
 import { embedsCredentials } from "../model/fields";
 import type { LabConfig } from "../model/labConfig";
+import { ADMIN_USERNAME, jobAccountName } from "../model/names";
 import { type Problem, ValidationError } from "../model/validation";
 import { assemble, type ParsedKeys } from "./assemble";
 import { fixHint, removeHint } from "./fixHints";
@@ -112,6 +113,12 @@ function presenceProblems(parsed: Partial<Record<ConfigKey, unknown>>, isSet: Re
   const endpoint = parsed.s3EndpointUrl;
   if (parsed.hosting === "vm" && parsed.databaseMode === "vm" && typeof endpoint === "string" && endpoint.startsWith("http:")) {
     problems.push(keyProblem("s3EndpointUrl", "must be https:// when the database lives on the VM: its backups go to the object store over HTTPS only", fixHint("s3EndpointUrl")));
+  }
+  // The admin and the job account exist on every lab server already.
+  const reserved = [ADMIN_USERNAME, ...(typeof parsed.lab === "string" ? [jobAccountName(parsed.lab)] : [])];
+  const taken = Array.isArray(parsed.members) ? (parsed.members as string[]).filter((member) => reserved.includes(member)) : [];
+  if (taken.length > 0) {
+    problems.push(keyProblem("members", `must not list ${taken.join(", ")}: the admin and the lab-wide job account (named after the lab) are not members`, fixHint("members")));
   }
   const offline = ["offlineSqliteDbPath", "offlineArtifactsPath"] as const;
   const offlineSet = offline.filter((key) => isSet.has(key));

@@ -11,7 +11,10 @@ import type { LabConfig } from "../model/labConfig";
 import type { LabValues } from "../model/labValues";
 import { labValuesFor } from "../model/labValuesFor";
 import type { ServerLaunchSpec } from "../model/launchSpec";
-import { ADMIN_USERNAME, labResourceName } from "../model/names";
+import type { AuthServer } from "../io/mlflowAccounts";
+import { valuesForJobAccount } from "../model/members";
+import { ADMIN_USERNAME, jobAccountName, labResourceName } from "../model/names";
+import { reconcileMembers, writeMemberBundles } from "./members";
 import { renderBundle } from "../templates/researcher/bundle";
 import { writeBundle } from "../io/bundleWriter";
 import { readLabKeys } from "../io/stackFile";
@@ -156,21 +159,29 @@ export class LocalLab {
       writeDesired(this.paths, { ...readDesired(this.paths), mlflow: generation });
     }
     await this.waitReady("mlflow", state);
-    run("mlflow researcher account", scripts.createResearcher, []);
-    this.step("mlflow", `researcher account ${config.lab} ready`);
+    run("mlflow job account", scripts.createResearcher, []);
+    this.step("mlflow", `job account ${jobAccountName(config.lab)} ready`);
+    const reconciled = await reconcileMembers(this.paths, state, this.authServer(state), config.members, (line) => this.step("mlflow", line));
 
     const values = labValuesFor(config, {
       trackingUri: this.trackingUri(state),
       researcherPassword: state.secrets.researcherPassword,
+      memberPasswords: reconciled.secrets.memberPasswords ?? {},
       ...(config.artifacts.mode === "direct"
         ? { directArtifacts: { s3EndpointUrl: s3Endpoint(state), region: S3_REGION, bucket: this.bucket, accessKeyId: state.secrets.s3AccessKey, secretAccessKey: state.secrets.s3SecretKey } }
         : {}),
     });
     writePrivateFile(this.paths.labValues, `${JSON.stringify(values, null, 2)}\n`);
-    writeBundle(renderBundle(values, this.bundleDir), this.bundleDir);
-    this.step("bundle", `written to ${path.relative(process.cwd(), this.bundleDir) || "."}`);
+    writeBundle(renderBundle(valuesForJobAccount(values), this.bundleDir), this.bundleDir);
+    this.step("bundle", `job account's written to ${path.relative(process.cwd(), this.bundleDir) || "."}`);
+    for (const dir of writeMemberBundles(this.paths, values)) this.step("bundle", `member's written to ${path.relative(process.cwd(), dir)}`);
     writePrivateFile(this.paths.adminPassword, `${state.secrets.adminPassword}\n`);
     return { trackingUri: this.trackingUri(state), bundleDir: this.bundleDir, adminUsername: ADMIN_USERNAME, adminPasswordFile: this.paths.adminPassword, values };
+  }
+
+  /** The server's auth API as the admin reaches it. */
+  authServer(state: LabState = this.state()): AuthServer {
+    return { url: this.trackingUri(state), admin: { username: ADMIN_USERNAME, password: state.secrets.adminPassword } };
   }
 
   /** With no supervisor and its orphans stopped, anything on the lab's ports is someone else's. */

@@ -24,6 +24,8 @@ export interface LabSecrets {
   readonly s3SecretKey: string;
   /** Encrypts the backup repository. */
   readonly backupCipher: string;
+  /** Each member's MLflow password, by username (localLab/members.ts keeps it in step with the stack). */
+  readonly memberPasswords?: Readonly<Record<string, string>>;
 }
 
 export interface LabState {
@@ -77,6 +79,7 @@ export async function loadOrCreateState(paths: LabPaths): Promise<LabState> {
       s3AccessKey: existing?.secrets?.s3AccessKey ?? secret().slice(0, 20),
       s3SecretKey: existing?.secrets?.s3SecretKey ?? secret(),
       backupCipher: existing?.secrets?.backupCipher ?? secret(),
+      memberPasswords: existing?.secrets?.memberPasswords ?? {},
     },
   };
   writePrivateFile(paths.state, `${JSON.stringify(state, null, 2)}\n`);

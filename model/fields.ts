@@ -22,6 +22,8 @@ export const PATTERNS = {
   s3Bucket: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
   region: /^[A-Za-z0-9_-]{1,64}$/,
   kubeContext: /^[^\s\0-\x1f\x7f]{1,253}$/,
+  // An MLflow username that is also a Kubernetes user name and a folder name (per-member bundles).
+  memberName: /^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$/,
   kubernetesUser: /^[^\s\0-\x1f\x7f]{1,253}$/,
   // Paths reach SQLAlchemy URLs and shells: absolute, no control characters, no URL syntax.
   absolutePath: /^\/[^\0-\x1f\x7f?#]*$/,
@@ -67,6 +69,7 @@ export const imageRepository = () => matching(PATTERNS.imageRepository, "must be
 export const s3Bucket = () => matching(PATTERNS.s3Bucket, "must be an S3 bucket name: 3-63 lower-case letters, digits, '.' and '-'");
 export const region = () => matching(PATTERNS.region, "must be a region name such as us-east-1");
 export const kubeContext = () => matching(PATTERNS.kubeContext, "must be a kubeconfig context name without whitespace");
+export const memberName = () => matching(PATTERNS.memberName, "must be a username: letters, digits, '.', '_', '@', '-', starting with a letter or digit, at most 100");
 export const kubernetesUser = () => matching(PATTERNS.kubernetesUser, "must be a Kubernetes user name without whitespace");
 export const absolutePath = () => matching(PATTERNS.absolutePath, "must be an absolute path without control characters, '?' or '#'");
 export const openstackName = () => matching(PATTERNS.openstackName, "must be 1-255 printable characters");

@@ -62,6 +62,8 @@ export interface LabConfig<S> {
     readonly multipartUpload: boolean;
   };
   readonly experimentName?: string;
+  /** Usernames of the lab's members: an MLflow login each, and the Run:ai RoleBinding's subjects. */
+  readonly members: readonly string[];
   /** Point-in-time recovery window: pgBackRest's full backups with their WAL, noncurrent artifact versions. */
   readonly backup: { readonly retentionDays: number };
   readonly runai: {

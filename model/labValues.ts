@@ -14,6 +14,11 @@ const trackingSchema = z.strictObject({
   password: fields.freeText(),
 });
 
+const memberSchema = z.strictObject({
+  username: fields.memberName(),
+  password: fields.freeText(),
+});
+
 const tlsSchema = z
   .strictObject({
     caCertPath: fields.absolutePath().optional(),
@@ -78,6 +83,8 @@ export const labValuesSchema = z
     lab: fields.dnsLabel(63),
     trackingUri: fields.httpUrl(),
     tracking: trackingSchema.optional(),
+    /** Every member's login: `mlflow-lab render --member NAME` picks one; bundles never hold the list. */
+    members: z.array(memberSchema).optional(),
     tls: tlsSchema.optional(),
     experimentName: fields.freeText().optional(),
     artifacts: artifactsSchema,
@@ -104,7 +111,7 @@ export type LabValues = z.infer<typeof labValuesSchema>;
 
 /** Paths whose values are credentials (or may be): never echoed in an error. */
 export function isSecretValuePath(path: string): boolean {
-  return /^(tracking\.|artifacts\.(accessKeyId|secretAccessKey)$|slurm\.extraEnvironment\.|tls\.caCertPem$)/.test(path);
+  return /^(tracking\.|members\.|artifacts\.(accessKeyId|secretAccessKey)$|slurm\.extraEnvironment\.|tls\.caCertPem$)/.test(path);
 }
 
 /** Validates a LabValues document; throws one ValidationError listing every bad field by path. */

@@ -4,11 +4,13 @@
  */
 import type { LabConfig } from "./labConfig";
 import type { LabValues } from "./labValues";
-import { envSecretName } from "./names";
+import { envSecretName, jobAccountName } from "./names";
 
 export interface ProvisionedValues {
   readonly trackingUri: string;
   readonly researcherPassword: string;
+  /** Each member's generated password, by username. */
+  readonly memberPasswords: Readonly<Record<string, string>>;
   /** The lab CA certificate, when the lab generated one. */
   readonly caCertPem?: string;
   /** Where researchers reach the bucket and with which keys, in direct artifact mode only. */
@@ -21,13 +23,20 @@ export interface ProvisionedValues {
   };
 }
 
+function memberPassword(provisioned: ProvisionedValues, username: string): string {
+  const password = provisioned.memberPasswords[username];
+  if (password === undefined) throw new Error(`no password was generated for member ${username}`);
+  return password;
+}
+
 export function labValuesFor(config: LabConfig<unknown>, provisioned: ProvisionedValues): LabValues {
   const direct = provisioned.directArtifacts;
   return {
     lab: config.lab,
     trackingUri: provisioned.trackingUri,
-    // One shared account per lab: its username is the lab's name.
-    tracking: { username: config.lab, password: provisioned.researcherPassword },
+    // The lab-wide job account; members' own logins follow.
+    tracking: { username: jobAccountName(config.lab), password: provisioned.researcherPassword },
+    ...(config.members.length > 0 ? { members: config.members.map((username) => ({ username, password: memberPassword(provisioned, username) })) } : {}),
     ...(provisioned.caCertPem !== undefined ? { tls: { caCertPem: provisioned.caCertPem } } : {}),
     ...(config.experimentName !== undefined ? { experimentName: config.experimentName } : {}),
     artifacts:

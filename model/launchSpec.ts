@@ -4,7 +4,7 @@
  * (paths, port, the names researchers use, where Postgres and S3 are), never in flags.
  */
 import type { LabConfig } from "./labConfig";
-import { ADMIN_USERNAME, labDatabaseNames } from "./names";
+import { ADMIN_USERNAME, jobAccountName, labDatabaseNames } from "./names";
 
 export interface ServerLayout {
   /** Holds server.env and basic_auth.ini (mode 0600). */
@@ -51,7 +51,7 @@ export interface ServerLaunchSpec {
   readonly artifacts: { readonly mode: "proxied"; readonly destination: string } | { readonly mode: "direct"; readonly root: string };
   readonly s3: S3Access;
   readonly admin: Account;
-  /** The lab's shared researcher account, created through the auth API after start. */
+  /** The lab-wide job account, created through the auth API after start (members are not: see io/mlflowAccounts). */
   readonly researcher: Account;
   /** MLFLOW_FLASK_SERVER_SECRET_KEY: equal on every replica. */
   readonly flaskSecretKey: string;
@@ -143,7 +143,7 @@ export function launchSpecFor(config: LabConfig<unknown>, site: LaunchSite, secr
       ...(site.s3CaFile !== undefined ? { caFile: site.s3CaFile } : {}),
     },
     admin: { username: ADMIN_USERNAME, password: secrets.adminPassword },
-    researcher: { username: config.lab, password: secrets.researcherPassword },
+    researcher: { username: jobAccountName(config.lab), password: secrets.researcherPassword },
     flaskSecretKey: secrets.flaskSecretKey,
   };
 }

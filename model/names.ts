@@ -43,6 +43,19 @@ export function labDatabaseNames(lab: string): LabDatabaseNames {
 /** The basic-auth app's admin account, on the VM and in the local lab. */
 export const ADMIN_USERNAME = "admin";
 
+/** The lab-wide job account (Run:ai pods, shared jobs): its username is the lab's name. */
+export function jobAccountName(lab: string): string {
+  return lab;
+}
+
+/** The MLflow role that lets the job account edit every experiment, whoever created it. */
+export const JOB_ROLE = { name: "lab-jobs", description: "Jobs of the lab: edit every experiment" } as const;
+
+/** Where a member's bundle goes, under the lab's bundle folder. */
+export function memberBundleDir(labBundleDir: string, member: string): string {
+  return `${labBundleDir}/members/${member}`;
+}
+
 /** The AWS profile of a lab's bucket keys: named, so a researcher's other profiles stay as they are. */
 export function awsProfileName(lab: string): string {
   return `mlflow-${lab}`;

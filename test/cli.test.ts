@@ -80,6 +80,31 @@ describe("mlflow-lab render", () => {
     for (const secret of CREDENTIALS) expect(result.stderr).not.toContain(secret);
   });
 
+  it("--member writes that member's bundle with their login only; the default bundle holds no member's", () => {
+    const members = [{ username: "ada", password: "ada-password-not-real" }, { username: "grace", password: "grace-password-not-real" }];
+    const source = tempFile({ ...proxiedLabValues(), members });
+    const textOf = (dir: string) => fs.readdirSync(dir).map((file) => fs.readFileSync(path.join(dir, file), "utf8")).join("\n");
+
+    const adaOut = fs.mkdtempSync(path.join(os.tmpdir(), "out-"));
+    const ada = cli(["render", "--values", source, "--out", adaOut, "--member", "ada"]);
+    expect(ada.status).toBe(0);
+    expect(fs.readFileSync(path.join(adaOut, "mlflow_credentials"), "utf8")).toContain("mlflow_tracking_username = ada");
+    expect(textOf(adaOut)).toContain("ada-password-not-real");
+    expect(textOf(adaOut)).not.toContain("grace-password-not-real");
+    expect(textOf(adaOut)).not.toContain("fixture-password-not-real");
+
+    const jobOut = fs.mkdtempSync(path.join(os.tmpdir(), "out-"));
+    expect(cli(["render", "--values", source, "--out", jobOut]).status).toBe(0);
+    for (const member of members) expect(textOf(jobOut)).not.toContain(member.password);
+
+    const unknownOut = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "out-")), "bundle");
+    const unknown = cli(["render", "--values", source, "--out", unknownOut, "--member", "alan"]);
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toContain("--member: alan is not a member of lab ocean-lab (members: ada, grace)");
+    expect(fs.existsSync(unknownOut)).toBe(false);
+    for (const member of members) expect(ada.stdout + ada.stderr + unknown.stderr).not.toContain(member.password);
+  });
+
   it("explains a file that is not JSON, and a missing argument", () => {
     const notJson = cli(["render", "--values", tempFile("{not json"), "--out", "/tmp/never"]);
     expect(notJson.status).toBe(2);

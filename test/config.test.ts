@@ -43,6 +43,7 @@ describe("buildLabConfig", () => {
       },
       artifacts: { mode: "proxied", multipartUpload: true },
       backup: { retentionDays: 14 },
+      members: [],
       runai: {
         project: "ocean-lab",
         namespaceMode: "adopt",

@@ -22,7 +22,7 @@ describe("mlflow-lab plan", () => {
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const plan = JSON.parse(result.stdout) as { resources: { type: string; name: string; parent: string | null; action: string; inputs: Record<string, unknown> }[]; outputs: Record<string, unknown> };
-    expect(plan.resources).toHaveLength(39);
+    expect(plan.resources).toHaveLength(43);
     const vm = plan.resources.find((r) => r.name === "ocean-lab-server-vm");
     expect(vm).toMatchObject({ type: "openstack:compute/instance:Instance", parent: "ocean-lab-server", action: "create" });
     expect(vm?.inputs.userData).toBe(UNKNOWN_TEXT);

@@ -25,9 +25,13 @@ describe("the example stack", () => {
       "ocean-lab > mlflow-lab:runai:RunaiProject ocean-lab-runai",
       "ocean-lab > mlflow-lab:server:TrackingServer ocean-lab-server",
       "ocean-lab > mlflow-lab:tls:LabCertificateAuthority ocean-lab-ca",
+      "ocean-lab > pulumi-nodejs:dynamic/mlflow-lab:LabMember ocean-lab-member-ada",
+      "ocean-lab > pulumi-nodejs:dynamic/mlflow-lab:LabMember ocean-lab-member-grace",
       "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-admin-password",
       "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-backup-cipher",
       "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-flask-secret-key",
+      "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-member-ada-password",
+      "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-member-grace-password",
       "ocean-lab > random:index/randomPassword:RandomPassword ocean-lab-researcher-password",
       "ocean-lab-artifacts > aws:s3/bucket:Bucket ocean-lab-artifacts-bucket",
       "ocean-lab-artifacts > aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration ocean-lab-artifacts-noncurrent-expiry",
@@ -318,6 +322,36 @@ describe("RunaiProject", () => {
       roleRef: { kind: "Role", name: "mlflow-job-submitter" },
     });
     expect(named(evaluation, "ocean-lab-runai-provider").inputs).toMatchObject({ context: "gpu-cluster" });
+  });
+});
+
+describe("members", () => {
+  it("get an account each through the auth API once the server exists, a bundle login each, and a Run:ai binding", async () => {
+    const evaluation = await evaluate({ ...minimalRawConfig(), members: '["ada","grace"]', runaiResearchers: '["ada","ops@example.org"]' });
+    const ada = named(evaluation, "ocean-lab-member-ada");
+    expect(ada.type).toBe("pulumi-nodejs:dynamic/mlflow-lab:LabMember");
+    // The member's and the admin's passwords travel as secrets into the resource's state.
+    expect(isSecretInput(ada.inputs.member)).toBe(true);
+    expect(isSecretInput(ada.inputs.server)).toBe(true);
+    const adaInputs = plain(ada.inputs) as { member: { username: string; password: string }; server: { url: string; admin: { username: string } } };
+    expect(adaInputs.member.username).toBe("ada");
+    expect(adaInputs.server).toMatchObject({ url: "https://mlflow.ocean-lab.example.org", admin: { username: "admin" } });
+
+    const values = await unwrap<LabValues>(evaluation.outputs.labValues);
+    expect(values.members?.map((member) => member.username)).toEqual(["ada", "grace"]);
+    expect(values.members?.[0].password).toBe(adaInputs.member.password);
+    expect(new Set(values.members?.map((member) => member.password)).size).toBe(2);
+    // Members first, then cluster identities that are not members, each once.
+    expect((named(evaluation, "ocean-lab-runai-researchers").inputs as { subjects: { name: string }[] }).subjects.map((subject) => subject.name)).toEqual(["ada", "grace", "ops@example.org"]);
+  });
+
+  it("are refused when they name the admin or the job account, or repeat", async () => {
+    for (const [members, fragment] of [['["admin"]', "must not list admin"], ['["ocean-lab"]', "must not list ocean-lab"], ['["ada","ada"]', "must not list a member twice"], ['["ada/../x"]', "must be a username"]] as const) {
+      const caught = await evaluate({ ...minimalRawConfig(), members }).catch((error: unknown) => error);
+      expect(caught).toBeInstanceOf(ValidationError);
+      const problem = (caught as ValidationError).problems.find((entry) => entry.path === "mlflow-lab:members");
+      expect(problem?.message, members).toContain(fragment);
+    }
   });
 });
 

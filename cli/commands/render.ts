@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { renderBundle } from "../../templates/researcher/bundle";
 import { labValuesFromDocument } from "../../model/labValues";
+import { valuesForJobAccount, valuesForMember } from "../../model/members";
 import { writeBundle } from "../../io/bundleWriter";
 import { UsageError } from "../../io/errors";
 
@@ -32,17 +33,27 @@ function readFileOrExplain(file: string): string {
   }
 }
 
-/** Validates everything first; only a valid document writes anything. Returns the paths written. */
-export function renderToDirectory(valuesSource: string, outDir: string): string[] {
+/**
+ * Validates everything first; only a valid document writes anything. Returns the paths written.
+ * Without a member: the lab-wide job account's bundle; with one: that member's, holding only
+ * their own login.
+ */
+export function renderToDirectory(valuesSource: string, outDir: string, member?: string): string[] {
   const values = labValuesFromDocument(readJsonDocument(valuesSource));
+  let bundleValues;
+  try {
+    bundleValues = member === undefined ? valuesForJobAccount(values) : valuesForMember(values, member);
+  } catch (error) {
+    throw new UsageError(`--member: ${(error as Error).message}`);
+  }
   const absoluteOut = path.resolve(outDir);
-  return writeBundle(renderBundle(values, absoluteOut), absoluteOut);
+  return writeBundle(renderBundle(bundleValues, absoluteOut), absoluteOut);
 }
 
 export function renderCommand(argv: string[]): void {
-  const { values } = parseArgs({ args: argv, options: { values: { type: "string" }, out: { type: "string" } }, strict: true });
-  if (values.values === undefined || values.out === undefined) throw new UsageError("render needs --values FILE|- and --out DIR");
-  for (const file of renderToDirectory(values.values, values.out)) {
+  const { values } = parseArgs({ args: argv, options: { values: { type: "string" }, out: { type: "string" }, member: { type: "string" } }, strict: true });
+  if (values.values === undefined || values.out === undefined) throw new UsageError("render needs --values FILE|- and --out DIR [--member NAME]");
+  for (const file of renderToDirectory(values.values, values.out, values.member)) {
     console.log(`wrote ${file} (mode ${(fs.statSync(file).mode & 0o777).toString(8)})`);
   }
 }

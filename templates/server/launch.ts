@@ -4,7 +4,11 @@
  * write exactly these files, so the two cannot drift apart.
  */
 import type { ServerLaunchSpec, ServerLayout } from "../../model/launchSpec";
+import { JOB_ROLE } from "../../model/names";
 import { bashAssignment, quoteForBash } from "../shell";
+
+/** A Python string literal (JSON's escapes are Python's for these). */
+const pythonString = (text: string) => JSON.stringify(text);
 
 export interface RenderedFile {
   readonly path: string;
@@ -155,6 +159,17 @@ export function renderCreateResearcherScript(spec: ServerLaunchSpec): string {
     "        raise",
     "    client.update_user_password(name, password)",
     "    print('mlflow-create-researcher: updated', name)",
+    "# Jobs of every member log as this account (the Run:ai namespace Secret): EDIT on every",
+    "# experiment through a role, since members own what they create.",
+    `role_name = ${pythonString(JOB_ROLE.name)}`,
+    "role = next((r for r in client.list_roles('default') if r.name == role_name), None)",
+    "if role is None:",
+    `    role = client.create_role('default', role_name, ${pythonString(JOB_ROLE.description)})`,
+    "if not any(p.resource_type == 'experiment' and p.resource_pattern == '*' and p.permission == 'EDIT' for p in client.list_role_permissions(role.id)):",
+    "    client.add_role_permission(role.id, 'experiment', '*', 'EDIT')",
+    "if not any(r.id == role.id for r in client.list_user_roles(name)):",
+    "    client.assign_role(name, role.id)",
+    "print('mlflow-create-researcher:', name, 'may edit every experiment (role', role_name + ')')",
     "PYTHON",
     "",
   ].join("\n");

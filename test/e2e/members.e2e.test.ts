@@ -1,0 +1,146 @@
+/**
+ * A login per member, on a real local lab from stacks/Pulumi.local.yaml (members ada and grace):
+ * each logs under their own login through their own bundle, the server records who did what and
+ * keeps each member's experiments theirs; the job account edits every experiment; a member
+ * removed from the stack is refused at once while the other keeps logging. The Pulumi program's
+ * LabMember provider is driven against the same server.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as yaml from "js-yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { labMemberProvider } from "../../components/labMember";
+import { LocalLab, REPO_ROOT } from "../../localLab/lab";
+import { pythonInBundleEnv } from "../../localLab/researcherShell";
+import { BUNDLE_FILES, memberBundleDir } from "../../model/names";
+import { AUTH_CACHE_TTL_SECONDS } from "../../templates/server/launch";
+import { E2E_DIR, lastJsonLine } from "./labHarness";
+
+const NAME = "e2e-members";
+const LESS_STACK = "e2e-members-without-grace";
+const lessStackFile = path.join(REPO_ROOT, "stacks", `Pulumi.${LESS_STACK}.yaml`);
+let lab: LocalLab;
+
+interface Outcome {
+  readonly ok: boolean;
+  readonly run_id?: string;
+  readonly experiment_id?: string;
+  readonly user?: string;
+  readonly error_code?: string;
+}
+
+const bundleOf = (member: string) => memberBundleDir(lab.bundleDir, member);
+const act = (bundleDir: string, ...args: string[]) => lastJsonLine<Outcome>(pythonInBundleEnv(bundleDir, `member_actions ${args[0]}`, path.join(E2E_DIR, "member_actions.py"), args));
+
+/** Status codes of `count` API calls with a login: spread over every server worker. */
+async function statuses(username: string, password: string, count: number): Promise<number[]> {
+  const login = Buffer.from(`${username}:${password}`).toString("base64");
+  const codes: number[] = [];
+  for (let index = 0; index < count; index++) {
+    const reply = await fetch(`${lab.trackingUri()}/api/2.0/mlflow/experiments/search?max_results=1`, { headers: { Authorization: `Basic ${login}` } });
+    codes.push(reply.status);
+  }
+  return codes;
+}
+
+async function adminGet(apiPath: string): Promise<unknown> {
+  const login = Buffer.from(`admin:${lab.state().secrets.adminPassword}`).toString("base64");
+  const reply = await fetch(`${lab.trackingUri()}${apiPath}`, { headers: { Authorization: `Basic ${login}` } });
+  expect(reply.status, apiPath).toBe(200);
+  return reply.json();
+}
+
+const memberPassword = (member: string) => {
+  const password = lab.state().secrets.memberPasswords?.[member];
+  if (password === undefined) throw new Error(`no password for ${member}`);
+  return password;
+};
+
+beforeAll(async () => {
+  lab = new LocalLab({ name: NAME, log: () => undefined });
+  await lab.destroy();
+  await lab.up();
+}, 600_000);
+
+afterAll(async () => {
+  fs.rmSync(lessStackFile, { force: true });
+  await lab?.destroy();
+}, 180_000);
+
+describe("members of the local lab", () => {
+  it("gets a bundle each, holding their own login and no one else's", () => {
+    const secrets = { ada: memberPassword("ada"), grace: memberPassword("grace"), job: lab.state().secrets.researcherPassword };
+    const textOf = (dir: string) => fs.readdirSync(dir).filter((file) => fs.statSync(path.join(dir, file)).isFile()).map((file) => fs.readFileSync(path.join(dir, file), "utf8")).join("\n");
+    const ada = textOf(bundleOf("ada"));
+    const grace = textOf(bundleOf("grace"));
+    const job = textOf(lab.bundleDir);
+    expect(ada).toContain(secrets.ada);
+    expect(grace).toContain(secrets.grace);
+    for (const other of [secrets.grace, secrets.job]) expect(ada).not.toContain(other);
+    for (const other of [secrets.ada, secrets.job]) expect(grace).not.toContain(other);
+    for (const other of [secrets.ada, secrets.grace]) expect(job).not.toContain(other);
+    const credentials = path.join(bundleOf("ada"), BUNDLE_FILES.mlflowCredentials);
+    expect(fs.statSync(credentials).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(credentials, "utf8")).toContain("mlflow_tracking_username = ada");
+  });
+
+  it("logs each member under their own login; the server records who did what and keeps their experiments theirs", async () => {
+    const ada = act(bundleOf("ada"), "log", "ada-experiment");
+    const grace = act(bundleOf("grace"), "log", "grace-experiment");
+    expect(ada.ok && grace.ok).toBe(true);
+
+    // The run says who logged it: MLflow tags mlflow.user with the login it used.
+    expect(act(bundleOf("grace"), "read", ada.run_id as string)).toMatchObject({ ok: true, user: "ada" });
+    expect(act(bundleOf("ada"), "read", grace.run_id as string)).toMatchObject({ ok: true, user: "grace" });
+    // The server's own record: each creator manages their experiment.
+    const permissions = JSON.stringify(await adminGet(`/api/3.0/mlflow/users/permissions/list?username=ada`));
+    expect(permissions).toContain(`"resource_pattern":"${ada.experiment_id}"`);
+    expect(permissions).toContain('"permission":"MANAGE"');
+
+    // Read everything, edit only your own.
+    expect(act(bundleOf("grace"), "log-into", ada.experiment_id as string)).toMatchObject({ ok: false, error_code: "PERMISSION_DENIED" });
+    // The job account (Run:ai pods, shared jobs) logs into any member's experiment.
+    expect(act(lab.bundleDir, "log-into", ada.experiment_id as string)).toMatchObject({ ok: true });
+  }, 300_000);
+
+  it("refuses a member removed from the stack at once, and the other keeps logging", async () => {
+    const gracePassword = memberPassword("grace");
+    expect(new Set(await statuses("grace", gracePassword, 12))).toEqual(new Set([200]));
+
+    const stack = yaml.load(fs.readFileSync(path.join(REPO_ROOT, "stacks", "Pulumi.local.yaml"), "utf8")) as { config: Record<string, unknown> };
+    stack.config["mlflow-lab:members"] = ["ada"];
+    fs.writeFileSync(lessStackFile, yaml.dump(stack));
+    await new LocalLab({ name: NAME, stack: LESS_STACK, log: () => undefined }).up();
+
+    expect(fs.existsSync(bundleOf("grace")), "grace's bundle is gone").toBe(false);
+    expect(lab.state().secrets.memberPasswords).not.toHaveProperty("grace");
+    // Workers that checked grace's password lately hold it in their credential cache for up to
+    // AUTH_CACHE_TTL_SECONDS, but every request also looks the user up, which now fails (404).
+    const atOnce = await statuses("grace", gracePassword, 16);
+    expect(atOnce.filter((code) => code < 400), `no request of grace's succeeds: ${atOnce.join(" ")}`).toEqual([]);
+    expect(act(bundleOf("ada"), "log", "ada-experiment")).toMatchObject({ ok: true });
+
+    await new Promise((resolve) => setTimeout(resolve, (AUTH_CACHE_TTL_SECONDS + 2) * 1000));
+    expect(new Set(await statuses("grace", gracePassword, 16))).toEqual(new Set([401]));
+  }, 600_000);
+
+  it("the Pulumi program's LabMember provider creates, re-keys and deletes an account on the real server", async () => {
+    const server = { url: lab.trackingUri(), admin: { username: "admin", password: lab.state().secrets.adminPassword } };
+    const member = { username: "katherine", password: "first-password-0123456789" };
+    const created = await labMemberProvider.create({ server, member });
+    expect(created.id).toBe("katherine");
+    expect(new Set(await statuses("katherine", member.password, 4))).toEqual(new Set([200]));
+
+    const rekeyed = { username: "katherine", password: "second-password-0123456789" };
+    const diff = await labMemberProvider.diff?.("katherine", { server, member }, { server, member: rekeyed });
+    expect(diff).toMatchObject({ changes: true, replaces: [] });
+    await labMemberProvider.update?.("katherine", { server, member }, { server, member: rekeyed });
+    expect(new Set(await statuses("katherine", rekeyed.password, 4))).toEqual(new Set([200]));
+
+    await labMemberProvider.delete?.("katherine", { server, member: rekeyed });
+    const afterDelete = await statuses("katherine", rekeyed.password, 8);
+    expect(afterDelete.filter((code) => code < 400)).toEqual([]);
+    // Deleting again (an account already gone) is not an error.
+    await labMemberProvider.delete?.("katherine", { server, member: rekeyed });
+  }, 300_000);
+});
