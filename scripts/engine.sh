@@ -12,6 +12,18 @@ VERSION=$(node -p 'require("./package-lock.json").packages["node_modules/@pulumi
 CACHE="${MLFLOW_LAB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mlflow-lab}/pulumi-v$VERSION"
 BINARY="$CACHE/bin/pulumi"
 
+# The host of Pulumi dynamic providers (mlflow-lab's LabMember): the CLI's release archives
+# carry this script, a build from source does not. Like upstream's, it runs the SDK of the
+# project it is started in.
+dynamic_provider_host() {
+  mkdir -p "$CACHE/bin"
+  cat > "$CACHE/bin/pulumi-resource-pulumi-nodejs" <<'HOST'
+#!/bin/sh
+exec node ./node_modules/@pulumi/pulumi/cmd/dynamic-provider "$@"
+HOST
+  chmod 755 "$CACHE/bin/pulumi-resource-pulumi-nodejs"
+}
+
 # A pulumi already on PATH at the same version is used as is.
 if command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "v$VERSION" ]; then
   say "pulumi v$VERSION found on PATH"
@@ -20,6 +32,7 @@ if command -v pulumi >/dev/null 2>&1 && [ "$(pulumi version 2>/dev/null)" = "v$V
 fi
 if [ -x "$BINARY" ] && [ "$("$BINARY" version 2>/dev/null)" = "v$VERSION" ]; then
   say "pulumi v$VERSION cached in $CACHE"
+  dynamic_provider_host
   echo "$BINARY"
   exit 0
 fi
@@ -60,5 +73,6 @@ GO
     -o "$BINARY.partial" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 )
 mv "$BINARY.partial" "$BINARY"
+dynamic_provider_host
 say "built $BINARY ($(du -h "$BINARY" | cut -f1))"
 echo "$BINARY"
