@@ -4,6 +4,7 @@ Run by `mlflow-lab doctor` after sourcing the env file in a subshell. Exits 0 on
 check passes. Never prints a credential: only variable names, the tracking URI and paths.
 """
 import configparser
+import functools
 import json
 import os
 import socket
@@ -57,8 +58,10 @@ def file_credentials():
     return section.get("mlflow_tracking_username"), section.get("mlflow_tracking_password")
 
 
+@functools.lru_cache(maxsize=None)
 def tracking_credentials():
-    """What MLflow would send: the environment's credentials, else the credentials file's."""
+    """What MLflow would send: the environment's credentials, else the credentials file's.
+    Read once: neither changes during a doctor run."""
     if env("MLFLOW_TRACKING_USERNAME"):
         return env("MLFLOW_TRACKING_USERNAME"), env("MLFLOW_TRACKING_PASSWORD"), "the environment"
     username, password = file_credentials()

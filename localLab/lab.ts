@@ -48,7 +48,10 @@ export interface LocalLabOptions {
 
 export interface LocalLabSummary {
   readonly trackingUri: string;
+  /** The lab-wide job account's bundle. */
   readonly bundleDir: string;
+  /** Each member's bundle, by username. */
+  readonly memberBundles: Readonly<Record<string, string>>;
   readonly adminUsername: string;
   readonly adminPasswordFile: string;
   readonly values: LabValues;
@@ -174,9 +177,10 @@ export class LocalLab {
     writePrivateFile(this.paths.labValues, `${JSON.stringify(values, null, 2)}\n`);
     writeBundle(renderBundle(valuesForJobAccount(values), this.bundleDir), this.bundleDir);
     this.step("bundle", `job account's written to ${path.relative(process.cwd(), this.bundleDir) || "."}`);
-    for (const dir of writeMemberBundles(this.paths, values)) this.step("bundle", `member's written to ${path.relative(process.cwd(), dir)}`);
+    const memberBundles = writeMemberBundles(this.paths, values);
+    for (const dir of Object.values(memberBundles)) this.step("bundle", `member's written to ${path.relative(process.cwd(), dir)}`);
     writePrivateFile(this.paths.adminPassword, `${state.secrets.adminPassword}\n`);
-    return { trackingUri: this.trackingUri(state), bundleDir: this.bundleDir, adminUsername: ADMIN_USERNAME, adminPasswordFile: this.paths.adminPassword, values };
+    return { trackingUri: this.trackingUri(state), bundleDir: this.bundleDir, memberBundles, adminUsername: ADMIN_USERNAME, adminPasswordFile: this.paths.adminPassword, values };
   }
 
   /** The server's auth API as the admin reaches it. */

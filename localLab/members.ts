@@ -38,11 +38,13 @@ export async function reconcileMembers(paths: LabPaths, state: LabState, server:
   return next;
 }
 
-/** Writes every member's bundle; returns their folders. */
-export function writeMemberBundles(paths: LabPaths, values: LabValues): string[] {
-  return (values.members ?? []).map(({ username }) => {
-    const dir = memberBundleDir(paths.bundle, username);
-    writeBundle(renderBundle(valuesForMember(values, username), dir), dir);
-    return dir;
-  });
+/** Writes every member's bundle; returns their folders by username. */
+export function writeMemberBundles(paths: LabPaths, values: LabValues): Record<string, string> {
+  return Object.fromEntries(
+    (values.members ?? []).map(({ username }) => {
+      const dir = memberBundleDir(paths.bundle, username);
+      writeBundle(renderBundle(valuesForMember(values, username), dir), dir);
+      return [username, dir];
+    }),
+  );
 }

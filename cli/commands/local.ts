@@ -22,7 +22,8 @@ export async function localCommand(argv: string[]): Promise<number | void> {
       console.log("");
       console.log(`Tracking URL: ${summary.trackingUri}`);
       console.log(`Admin login:  ${summary.adminUsername} (password in ${path.relative(process.cwd(), summary.adminPasswordFile)}, mode 0600)`);
-      console.log(`Researchers:  source ${path.relative(process.cwd(), summary.bundleDir)}/mlflow_env.sh`);
+      console.log(`Job account:  source ${path.relative(process.cwd(), summary.bundleDir)}/mlflow_env.sh`);
+      for (const [member, dir] of Object.entries(summary.memberBundles)) console.log(`Member ${member}:${" ".repeat(Math.max(1, 6 - member.length))}source ${path.relative(process.cwd(), dir)}/mlflow_env.sh`);
       console.log(`Sample run:   ${runId}`);
       return;
     }

@@ -7,13 +7,17 @@ JSON line: how many source runs, how many imports were found for them, and every
 import hashlib
 import json
 import os
+import sys
 import tempfile
 
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
 
-SOURCE_TAG = "mlflow_lab.sync.source_run_id"
-SYNC_TAGS = {SOURCE_TAG, "mlflow_lab.sync.complete", "mlflow.parentRunId"}
+# The tags are the sync's own: named once, in cli/sync.py.
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "cli"))
+from sync import COMPLETE_TAG, PARENT_TAG, SOURCE_TAG  # noqa: E402
+
+SYNC_TAGS = {SOURCE_TAG, COMPLETE_TAG, PARENT_TAG}
 source = MlflowClient(tracking_uri=os.environ["MLFLOW_LAB_SYNC_SOURCE"])
 target = MlflowClient()
 
