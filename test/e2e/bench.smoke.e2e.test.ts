@@ -27,3 +27,26 @@ describe("npm run bench -- --smoke", () => {
     expect(result.stdout).toContain("P1 tracking writes");
   }, 500_000);
 });
+
+// The training-loop benchmark on 20 steps: its figures mean nothing here, but every point a job
+// logged must arrive, also from a job terminated with SIGTERM (the flush the README documents).
+describe("npm run bench:p4 -- --smoke", () => {
+  it("counts every logged point in Postgres, and a job terminated with SIGTERM loses none", () => {
+    const result = spawnSync(process.execPath, [path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(REPO_ROOT, "bench", "p4.ts"), "--smoke"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 480_000,
+    });
+    expect(result.status, result.stderr.slice(-2000)).toBe(0);
+    const results = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "bench", "results.p4.smoke.json"), "utf8")) as Record<string, any>;
+    for (const k of ["k1", "k2"]) {
+      for (const logging of ["sync", "async"]) {
+        expect(results.p4[k][logging].pointsExpected).toBeGreaterThan(0);
+        expect(results.p4[k][logging].pointsLost, `${k} ${logging}`).toBe(0);
+      }
+      expect(Number.isFinite(results.p4[k].asyncOverhead)).toBe(true);
+    }
+    expect(results.sigterm.withHandler.stepsLogged).toBeGreaterThan(0);
+    expect(results.sigterm.withHandler.pointsLost).toBe(0);
+  }, 500_000);
+});
