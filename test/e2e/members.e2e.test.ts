@@ -79,6 +79,15 @@ describe("members of the local lab", () => {
     expect([ada.includes(secrets.grace), ada.includes(secrets.job)], "ada's bundle holds another login").toEqual([false, false]);
     expect([grace.includes(secrets.ada), grace.includes(secrets.job)], "grace's bundle holds another login").toEqual([false, false]);
     expect([job.includes(secrets.ada), job.includes(secrets.grace)], "the job account's bundle holds a member's login").toEqual([false, false]);
+    // What is not 0600 (mltf_config.json, the Job template, the README...) holds no credential at all.
+    for (const dir of [bundleOf("ada"), bundleOf("grace"), lab.bundleDir]) {
+      const open = fs.readdirSync(dir).map((file) => path.join(dir, file)).filter((file) => fs.statSync(file).isFile() && (fs.statSync(file).mode & 0o777) !== 0o600);
+      expect(open.map((file) => path.basename(file))).toContain(BUNDLE_FILES.mltfConfig);
+      for (const file of open) {
+        const text = fs.readFileSync(file, "utf8");
+        expect(Object.values(secrets).some((secret) => text.includes(secret)), `${file} holds a credential`).toBe(false);
+      }
+    }
     const credentials = path.join(bundleOf("ada"), BUNDLE_FILES.mlflowCredentials);
     expect(fs.statSync(credentials).mode & 0o777).toBe(0o600);
     expect(fs.readFileSync(credentials, "utf8")).toContain("mlflow_tracking_username = ada");

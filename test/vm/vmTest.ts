@@ -16,6 +16,7 @@ import { readStackConfig } from "../../io/stackFile";
 import { writeBundle } from "../../io/bundleWriter";
 import { freePort, portAnswers, sleep, startDetached, stopGroup, waitFor } from "../../localLab/processes";
 import { parseLabValues, type LabValues } from "../../model/labValues";
+import { valuesForJobAccount, valuesForMember } from "../../model/members";
 import { renderBundle } from "../../templates/researcher/bundle";
 import { REPO_ROOT } from "../../engine/pulumiCli";
 import { type Checks, newChecks } from "./checks";
@@ -68,8 +69,8 @@ class Lab {
   }
 
   /** Runs a researcher's command with the lab's hostname resolving to the forwarded 443, in a private mount namespace. */
-  researcher(command: string): { status: number | null; output: string } {
-    const script = `mount --bind ${this.hostsFile} /etc/hosts && source ${path.join(this.bundleDir, "mlflow_env.sh")} && ${command}`;
+  researcher(command: string, bundleDir = this.bundleDir): { status: number | null; output: string } {
+    const script = `mount --bind ${this.hostsFile} /etc/hosts && source ${path.join(bundleDir, "mlflow_env.sh")} && ${command}`;
     return run("unshare", ["--mount", "bash", "-c", script], { env: { PATH: process.env.PATH, HOME: this.work } });
   }
 
@@ -139,7 +140,7 @@ async function renderStack(lab: Lab): Promise<void> {
   // Nova exposes the volume by the first 20 characters of its id; the mock gives it <name>-id.
   lab.volumeSerial = `${volume.name}-id`.slice(0, 20);
   lab.values = parseLabValues(await new Promise((resolve) => (evaluation.outputs.labValues as { apply: (f: (v: unknown) => void) => void }).apply(resolve)));
-  writeBundle(renderBundle(lab.values, lab.bundleDir), lab.bundleDir);
+  writeBundle(renderBundle(valuesForJobAccount(lab.values), lab.bundleDir), lab.bundleDir);
   fs.writeFileSync(lab.hostsFile, `127.0.0.1 localhost\n${HTTPS_HOST} ${HOSTNAME}\n`);
   const bucket = (yaml.load(lab.userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files
     .find((file) => file.path.endsWith("server.env"))?.content.match(/MLFLOW_ARTIFACTS_DESTINATION='s3:\/\/([^/]+)\//)?.[1];
@@ -294,6 +295,27 @@ async function researcherChecks(lab: Lab, checks: Checks): Promise<string> {
     const found = run(PYTHON, [path.join(E2E, "find_object.py"), "mlflow-ocean-lab", "artifacts/"], { env: lab.s3Environment() });
     const objects = JSON.parse(found.output.trim().split("\n").pop() ?? "{}") as Record<string, { sha256: string }>;
     if (!Object.values(objects).some((object) => object.sha256 === report.sha256)) throw new Error(`artifact not in the bucket: ${found.output}`);
+  });
+  await checks.run("members get their accounts through the auth API (LabMember over TLS) and log under their own login", () => {
+    const authIni = (yaml.load(lab.userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files.find((file) => file.path.endsWith("basic_auth.ini"))?.content ?? "";
+    const adminPassword = /^admin_password = (.*)$/m.exec(authIni)?.[1];
+    if (adminPassword === undefined) throw new Error("no admin_password in the rendered basic_auth.ini");
+    const members = lab.values.members ?? [];
+    if (members.length === 0) throw new Error("the example stack lists no members");
+    const request = path.join(lab.work, "members.json");
+    const server = { url: lab.values.trackingUri, admin: { username: "admin", password: adminPassword }, caCertPem: lab.values.tls?.caCertPem };
+    fs.writeFileSync(request, JSON.stringify({ server, members }), { mode: 0o600 });
+    const added = lab.researcher(`${process.execPath} ${path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs")} ${path.join(__dirname, "addMembers.ts")} ${request}`);
+    if (added.status !== 0) throw new Error(added.output);
+    const member = members[0];
+    const memberBundle = path.join(lab.work, `bundle-${member.username}`);
+    writeBundle(renderBundle(valuesForMember(lab.values, member.username), memberBundle), memberBundle);
+    const logged = lab.researcher(`${PYTHON} ${path.join(E2E, "member_actions.py")} log vm-${member.username}`, memberBundle);
+    const report = JSON.parse(logged.output.trim().split("\n").pop() ?? "{}") as { ok?: boolean; run_id?: string };
+    if (!report.ok || report.run_id === undefined) throw new Error(logged.output);
+    const read = lab.researcher(`${PYTHON} ${path.join(E2E, "member_actions.py")} read ${report.run_id}`);
+    if (!read.output.includes(`"user": "${member.username}"`)) throw new Error(`the run does not name ${member.username}: ${read.output}`);
+    return `${members.map((entry) => entry.username).join(", ")} created; ${member.username}'s run names them`;
   });
   return runId;
 }
