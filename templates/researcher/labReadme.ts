@@ -61,14 +61,29 @@ export function renderLabReadme(values: LabValues, files: readonly string[]): st
     "",
     "`mltf_config.json` carries the lab's settings into the batch job (the plugin's job script",
     "prints every exported variable into the Slurm log): it holds no credential, by design.",
+    "",
+    "## Before a job ends",
+    "",
+    "Slurm and Kubernetes send SIGTERM before they kill a job (time limit, preemption, `scancel`).",
+    "Python's default answer ends the process without its exit hooks, so metrics MLflow still",
+    "queues (asynchronous logging) are lost and the run stays RUNNING. Turn SIGTERM into a normal",
+    "exit near the top of your training script; MLflow then sends what it queued and ends the run:",
+    "",
+    "```python",
+    "import signal, sys",
+    "signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))",
+    "```",
+    "",
+    "At a checkpoint, `mlflow.flush_async_logging()` waits until every queued point is on the server.",
   ];
   if (has("mlflow_env.offline.sh")) {
     lines.push(
       "",
       "## Compute nodes without network",
       "",
-      "`source mlflow_env.offline.sh` logs to a local sqlite store and artifact folder instead;",
-      "copy them to the lab server afterwards.",
+      "`source mlflow_env.offline.sh` logs to a local sqlite store and artifact folder instead.",
+      "Afterwards, where that store and the network meet, `mlflow-lab sync --bundle <this folder>`",
+      "imports every offline run into the lab server (again and again: nothing is imported twice).",
     );
   }
   if (has("lab-ca.pem")) {
