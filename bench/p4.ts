@@ -77,7 +77,8 @@ async function main(): Promise<void> {
   const steps = values.smoke ? 20 : Number(values.steps);
   const stepSeconds = Number(values["step-ms"]) / 1000;
   const concurrencies = values.smoke ? [1, 2] : [1, 16];
-  const lab = new LocalLab({ name: "bench-p4", log });
+  // Its own lab for the smoke run, so a smoke test never stops a full run's lab.
+  const lab = new LocalLab({ name: values.smoke ? "bench-p4-smoke" : "bench-p4", log });
   await lab.up();
   try {
     const byK: Record<string, Record<string, unknown>> = {};

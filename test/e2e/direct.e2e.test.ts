@@ -58,7 +58,7 @@ describe("local lab, direct artifacts: the client writes to the bucket itself", 
     expect(checked.output).toContain("ok    credential files: private (0600)");
     expect(checked.output).toContain("ok    bucket: put, get and delete in s3://mlflow-e2e-direct");
     expect(checked.status).toBe(0);
-  });
+  }, 180_000);
 
   describe("mlflow-lab doctor", () => {
     const envFile = () => path.join(summary.bundleDir, "mlflow_env.sh");
