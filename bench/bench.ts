@@ -71,7 +71,10 @@ async function startBaseline(): Promise<{ uri: string; dbPath: string; stop: () 
   const dbPath = path.join(dir, "mlflow.db");
   const pid = startDetached(path.join(REPO_ROOT, ".venv", "bin", "mlflow"), ["server", "--backend-store-uri", `sqlite:///${dbPath}`, "--default-artifact-root", path.join(dir, "artifacts"), "--port", String(port)], path.join(dir, "mlflow.log"));
   const uri = `http://127.0.0.1:${port}`;
-  await waitFor("baseline mlflow", () => mlflowHealthy(uri), 120_000, () => !isAlive(pid));
+  await waitFor("baseline mlflow", () => mlflowHealthy(uri), 300_000, () => !isAlive(pid)).catch(async (error: unknown) => {
+    await stopGroup(pid);
+    throw error;
+  });
   return { uri, dbPath, stop: () => stopGroup(pid) };
 }
 
@@ -89,7 +92,11 @@ async function startHandmade(lab: LocalLab): Promise<{ uri: string; pgDsn: strin
   const env = { ...process.env, ...lab.s3Environment(state), MLFLOW_BACKEND_STORE_URI: storeUri };
   const pid = startDetached(path.join(REPO_ROOT, ".venv", "bin", "mlflow"), ["server", "--default-artifact-root", `s3://${lab.bucket}/handmade`, "--port", String(port)], logFile, { env });
   const uri = `http://127.0.0.1:${port}`;
-  await waitFor("hand-made mlflow", () => mlflowHealthy(uri), 120_000, () => !isAlive(pid));
+  // Four workers start slowly on a loaded machine; one that never answers is not left running.
+  await waitFor("hand-made mlflow", () => mlflowHealthy(uri), 300_000, () => !isAlive(pid)).catch(async (error: unknown) => {
+    await stopGroup(pid);
+    throw error;
+  });
   const pgDsn = `host=127.0.0.1 port=${state.ports.postgres} dbname=${names.tracking} user=${names.role} password=${state.secrets.dbPassword}`;
   return { uri, pgDsn, stop: () => stopGroup(pid) };
 }
