@@ -2,7 +2,6 @@
  * The local lab's members: an MLflow login each, reconciled through the auth API with the same
  * module the Pulumi program's LabMember resources call, and a bundle each under out/<lab>/members.
  */
-import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import { type AuthServer, mlflowAccounts } from "../io/mlflowAccounts";
 import { writeBundle } from "../io/bundleWriter";
@@ -10,11 +9,11 @@ import type { LabValues } from "../model/labValues";
 import { memberBundleDir } from "../model/names";
 import { valuesForMember } from "../model/members";
 import { renderBundle } from "../templates/researcher/bundle";
-import { type LabPaths, type LabState, writePrivateFile } from "./state";
+import { type LabPaths, type LabState, secret, writePrivateFile } from "./state";
 
 /** Each listed member's password: kept when known, generated when new; removed members dropped. */
 export function memberPasswordsFor(members: readonly string[], known: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(members.map((member) => [member, known[member] ?? randomBytes(24).toString("hex")]));
+  return Object.fromEntries(members.map((member) => [member, known[member] ?? secret()]));
 }
 
 /**

@@ -55,7 +55,8 @@ export function labPaths(name: string) {
 
 export type LabPaths = ReturnType<typeof labPaths>;
 
-const secret = () => randomBytes(24).toString("hex");
+/** A generated credential of the local lab. */
+export const secret = () => randomBytes(24).toString("hex");
 
 export function readState(paths: LabPaths): LabState | undefined {
   return fs.existsSync(paths.state) ? (JSON.parse(fs.readFileSync(paths.state, "utf8")) as LabState) : undefined;
