@@ -1,7 +1,7 @@
 """What a lab member does, through MLflow's client in the environment of their bundle.
 
   log NAME        creates experiment NAME (or reuses it) and logs a run in it
-  log-into ID     tries to log a run in experiment ID
+  log-into ID     tries to log a run (a param, a metric, a small artifact) in experiment ID
   read RUN_ID     reads a run
 
 Prints one JSON line: what happened, or the server's error code.
@@ -25,6 +25,7 @@ try:
         with mlflow.start_run(experiment_id=target) as run:
             mlflow.log_param("member_test", "yes")
             mlflow.log_metric("loss", 0.5, step=1)
+            mlflow.log_text("written by a member", "note.txt")
         print(json.dumps({"ok": True, "run_id": run.info.run_id, "experiment_id": target}))
     elif action == "read":
         run = client.get_run(target)

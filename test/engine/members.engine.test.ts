@@ -14,20 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LabMember } from "../../components/labMember";
 import { offlineEnvironment, pulumiBinary, REPO_ROOT } from "../../engine/pulumiCli";
 import { LocalLab } from "../../localLab/lab";
+import { loginStatuses, successes } from "../helpers/logins";
 
 const MEMBER = { username: "hedy", password: "hedy-engine-password-0123456789" };
 let lab: LocalLab;
 let stack: auto.Stack;
 let stateDir: string;
 
-async function loginStatus(): Promise<number[]> {
-  const login = Buffer.from(`${MEMBER.username}:${MEMBER.password}`).toString("base64");
-  const codes: number[] = [];
-  for (let index = 0; index < 8; index++) {
-    codes.push((await fetch(`${lab.trackingUri()}/api/2.0/mlflow/experiments/search?max_results=1`, { headers: { Authorization: `Basic ${login}` } })).status);
-  }
-  return codes;
-}
+const loginStatus = () => loginStatuses(lab.trackingUri(), MEMBER, 8);
 
 /** The program: hedy's account while `withMember`, none after. */
 let withMember = true;
@@ -84,6 +78,6 @@ describe("LabMember under the real Pulumi CLI", () => {
     withMember = false;
     const result = await stack.up({ color: "never" });
     expect(result.summary.resourceChanges?.delete).toBe(1);
-    expect((await loginStatus()).filter((code) => code < 400)).toEqual([]);
+    expect(successes(await loginStatus())).toEqual([]);
   }, 600_000);
 });
