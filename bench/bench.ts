@@ -9,10 +9,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { performance } from "node:perf_hooks";
-import { postgresUri } from "../model/launchSpec";
-import { labDatabaseNames } from "../model/names";
 import { evaluateProgram } from "../engine/mockRuntime";
 import { LocalLab, REPO_ROOT } from "../localLab/lab";
+import { type ArtifactShape, artifactSummary, measureMultipart, measureShapes, type MultipartTrial, multipartTrials, printArtifacts, shapeName } from "./artifacts";
+import { trackingDatabase } from "./trackingDatabase";
+import { measureP4, printP4, type TrainingLoopShape } from "./trainingLoop";
 import { freePort, isAlive, mlflowHealthy, run, startDetached, stopGroup, waitFor } from "../localLab/processes";
 import { readStackConfig } from "../io/stackFile";
 import { createLabDatabases } from "../localLab/postgres";
@@ -26,14 +27,33 @@ interface Profile {
   /** Windows per P1 point: their spread says whether the window is long enough. */
   readonly repeats: number;
   readonly ks: readonly number[];
-  readonly artifactMiB: number;
+  /** P2: what is uploaded through each lab's env, and the proxied multipart sweep. */
+  readonly artifacts: readonly ArtifactShape[];
+  readonly multipart: readonly MultipartTrial[];
+  /** P4, on the proxied lab once P1's other servers are stopped. */
+  readonly trainingLoop: TrainingLoopShape;
   readonly labCounts: readonly number[];
 }
 
 const PROFILES: Record<Profile["name"], Profile> = {
-  full: { name: "full", seconds: 20, repeats: 2, ks: [1, 8, 32], artifactMiB: 256, labCounts: [1, 10, 50] },
-  quick: { name: "quick", seconds: 4, repeats: 2, ks: [1, 8, 32], artifactMiB: 64, labCounts: [1, 10, 50] },
-  smoke: { name: "smoke", seconds: 1, repeats: 1, ks: [1, 2], artifactMiB: 1, labCounts: [1, 2] },
+  full: {
+    name: "full", seconds: 20, repeats: 2, ks: [1, 8, 32], labCounts: [1, 10, 50],
+    artifacts: [{ shape: "file", mib: 256 }, { shape: "file", mib: 64 }, { shape: "folder", files: 2000, kib: 16 }],
+    multipart: multipartTrials([16, 64, 256], [8, 16, 32]),
+    trainingLoop: { steps: 300, stepSeconds: 0.05, concurrencies: [1, 16] },
+  },
+  quick: {
+    name: "quick", seconds: 4, repeats: 2, ks: [1, 8, 32], labCounts: [1, 10, 50],
+    artifacts: [{ shape: "file", mib: 64 }, { shape: "folder", files: 200, kib: 16 }],
+    multipart: multipartTrials([64], [8, 32]),
+    trainingLoop: { steps: 100, stepSeconds: 0.05, concurrencies: [1, 4] },
+  },
+  smoke: {
+    name: "smoke", seconds: 1, repeats: 1, ks: [1, 2], labCounts: [1, 2],
+    artifacts: [{ shape: "file", mib: 1 }, { shape: "folder", files: 5, kib: 4 }],
+    multipart: multipartTrials([12], [5]),
+    trainingLoop: { steps: 20, stepSeconds: 0.05, concurrencies: [1, 2] },
+  },
 };
 
 interface P1Figures {
@@ -51,6 +71,8 @@ interface P1Figures {
   spread: number;
 }
 
+const P1_TARGETS = ["lab", "handmade", "sqlite", "ceiling"] as const;
+
 const log = (line: string) => console.log(`[bench] ${line}`);
 
 function python(what: string, args: string[], env: Record<string, string>): string {
@@ -63,15 +85,15 @@ function lastJson<T>(output: string): T {
 }
 
 /** The seeds' setup: `mlflow server` with a sqlite store and local artifacts, default flags. */
-async function startBaseline(): Promise<{ uri: string; dbPath: string; stop: () => Promise<void> }> {
-  const dir = path.join(REPO_ROOT, ".lab", "bench-baseline");
+async function startSqliteServer(): Promise<{ uri: string; dbPath: string; stop: () => Promise<void> }> {
+  const dir = path.join(REPO_ROOT, ".lab", "bench-sqlite");
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const dbPath = path.join(dir, "mlflow.db");
   const pid = startDetached(path.join(REPO_ROOT, ".venv", "bin", "mlflow"), ["server", "--backend-store-uri", `sqlite:///${dbPath}`, "--default-artifact-root", path.join(dir, "artifacts"), "--port", String(port)], path.join(dir, "mlflow.log"));
   const uri = `http://127.0.0.1:${port}`;
-  await waitFor("baseline mlflow", () => mlflowHealthy(uri), 300_000, () => !isAlive(pid)).catch(async (error: unknown) => {
+  await waitFor("sqlite mlflow", () => mlflowHealthy(uri), 300_000, () => !isAlive(pid)).catch(async (error: unknown) => {
     await stopGroup(pid);
     throw error;
   });
@@ -85,11 +107,10 @@ async function startBaseline(): Promise<{ uri: string; dbPath: string; stop: () 
 async function startHandmade(lab: LocalLab): Promise<{ uri: string; pgDsn: string; stop: () => Promise<void> }> {
   const state = lab.state();
   createLabDatabases(lab.paths, state, "handmade");
-  const names = labDatabaseNames("handmade");
-  const storeUri = postgresUri({ role: names.role, password: state.secrets.dbPassword, host: "127.0.0.1", port: state.ports.postgres, database: names.tracking });
+  const database = trackingDatabase(lab, "handmade");
   const port = await freePort();
   const logFile = path.join(lab.root, "handmade-mlflow.log");
-  const env = { ...process.env, ...lab.s3Environment(state), MLFLOW_BACKEND_STORE_URI: storeUri };
+  const env = { ...process.env, ...lab.s3Environment(state), MLFLOW_BACKEND_STORE_URI: database.storeUri };
   const pid = startDetached(path.join(REPO_ROOT, ".venv", "bin", "mlflow"), ["server", "--default-artifact-root", `s3://${lab.bucket}/handmade`, "--port", String(port)], logFile, { env });
   const uri = `http://127.0.0.1:${port}`;
   // Four workers start slowly on a loaded machine; one that never answers is not left running.
@@ -97,8 +118,7 @@ async function startHandmade(lab: LocalLab): Promise<{ uri: string; pgDsn: strin
     await stopGroup(pid);
     throw error;
   });
-  const pgDsn = `host=127.0.0.1 port=${state.ports.postgres} dbname=${names.tracking} user=${names.role} password=${state.secrets.dbPassword}`;
-  return { uri, pgDsn, stop: () => stopGroup(pid) };
+  return { uri, pgDsn: database.dsn, stop: () => stopGroup(pid) };
 }
 
 /** A P1 point measured `repeats` times: batches/s averaged, the rest from the last window. */
@@ -121,17 +141,15 @@ function measureP1Point(profile: Profile, target: { name: string; mode: string; 
   };
 }
 
-function measureP1(profile: Profile, lab: LocalLab, baseline: { uri: string; dbPath: string }, handmade: { uri: string; pgDsn: string }) {
+function measureP1(profile: Profile, lab: LocalLab, sqlite: { uri: string; dbPath: string }, handmade: { uri: string; pgDsn: string }) {
   const state = lab.state();
-  const names = labDatabaseNames(lab.name);
-  const storeUri = postgresUri({ role: names.role, password: state.secrets.dbPassword, host: "127.0.0.1", port: state.ports.postgres, database: names.tracking });
-  const pgDsn = `host=127.0.0.1 port=${state.ports.postgres} dbname=${names.tracking} user=${names.role} password=${state.secrets.dbPassword}`;
+  const { storeUri, dsn: pgDsn } = trackingDatabase(lab);
   const results: Record<string, Record<string, unknown>> = {};
   for (const k of profile.ks) {
     const targets: { name: string; mode: string; uri?: string; db: Record<string, string>; env: Record<string, string> }[] = [
       { name: "lab", mode: "http", uri: `http://127.0.0.1:${state.ports.mlflow}`, db: { kind: "postgres" }, env: { MLFLOW_TRACKING_USERNAME: lab.name, MLFLOW_TRACKING_PASSWORD: state.secrets.researcherPassword, BENCH_PG_DSN: pgDsn } },
       { name: "handmade", mode: "http", uri: handmade.uri, db: { kind: "postgres" }, env: { BENCH_PG_DSN: handmade.pgDsn } },
-      { name: "baseline", mode: "http", uri: baseline.uri, db: { kind: "sqlite", path: baseline.dbPath }, env: {} },
+      { name: "sqlite", mode: "http", uri: sqlite.uri, db: { kind: "sqlite", path: sqlite.dbPath }, env: {} },
       { name: "ceiling", mode: "store", db: { kind: "postgres" }, env: { BENCH_STORE_URI: storeUri, BENCH_PG_DSN: pgDsn } },
     ];
     const figures: Record<string, P1Figures> = {};
@@ -139,25 +157,13 @@ function measureP1(profile: Profile, lab: LocalLab, baseline: { uri: string; dbP
     results[`k${k}`] = {
       ...figures,
       ratioVsHandmade: figures.lab.batchesPerSecond / Math.max(figures.handmade.batchesPerSecond, 1e-9),
-      ratioVsBaseline: figures.lab.batchesPerSecond / Math.max(figures.baseline.batchesPerSecond, 1e-9),
+      ratioVsSqlite: figures.lab.batchesPerSecond / Math.max(figures.sqlite.batchesPerSecond, 1e-9),
       ratioVsCeiling: figures.lab.batchesPerSecond / Math.max(figures.ceiling.batchesPerSecond, 1e-9),
       failed: figures.lab.failed,
       lostRows: figures.lab.lostRows,
     };
   }
   return results;
-}
-
-function measureP2(profile: Profile, lab: LocalLab): { rawMBps: number; mlflowMBps: number; ratio: number } {
-  const state = lab.state();
-  const config = lab.labConfig();
-  log(`P2 ${config.artifacts.mode}: ${profile.artifactMiB} MiB through mlflow_env.sh vs raw boto3`);
-  const output = lab.pythonInBundleEnv("P2", path.join(BENCH, "p2.py"), [String(profile.artifactMiB), lab.bucket, "bench-raw"], {
-    BENCH_RAW_ENDPOINT: `http://127.0.0.1:${state.ports.s3}`,
-    BENCH_RAW_ACCESS_KEY: state.secrets.s3AccessKey,
-    BENCH_RAW_SECRET_KEY: state.secrets.s3SecretKey,
-  });
-  return lastJson(output);
 }
 
 async function measureP3(profile: Profile) {
@@ -177,25 +183,22 @@ async function measureP3(profile: Profile) {
   return { msPerLab: perLab, [`perLabRatio${last}to${first}`]: perLab[`n${last}`] / perLab[`n${first}`] };
 }
 
-function printTable(results: { p1: Record<string, Record<string, unknown>>; p2: Record<string, unknown>; p3: Record<string, unknown> }) {
+function printTable(results: { p1: Record<string, Record<string, unknown>>; p2: Parameters<typeof printArtifacts>[0]; p3: Record<string, unknown>; p4: Parameters<typeof printP4>[0] }) {
   const fmt = (n: unknown) => (typeof n === "number" ? (Math.abs(n) >= 100 ? n.toFixed(0) : n.toFixed(2)) : String(n));
   console.log("\nP1 tracking writes (log_batch of 100 metrics)");
   console.log("K   target    batches/s   spread   p50 ms   p99 ms   failed   lost rows");
   for (const [k, row] of Object.entries(results.p1)) {
-    for (const target of ["lab", "handmade", "baseline", "ceiling"]) {
+    for (const target of P1_TARGETS) {
       const f = row[target] as P1Figures;
       console.log(`${k.slice(1).padEnd(3)} ${target.padEnd(9)} ${fmt(f.batchesPerSecond).padStart(9)} ${`${Math.round(f.spread * 100)} %`.padStart(8)} ${fmt(f.p50Ms).padStart(8)} ${fmt(f.p99Ms).padStart(8)} ${String(f.failed).padStart(8)} ${String(f.lostRows).padStart(11)}`);
     }
-    console.log(`    lab/handmade ${fmt(row.ratioVsHandmade)}   lab/sqlite ${fmt(row.ratioVsBaseline)}   lab/ceiling ${fmt(row.ratioVsCeiling)}`);
-    for (const target of ["lab", "handmade", "baseline", "ceiling"]) {
+    console.log(`    lab/handmade ${fmt(row.ratioVsHandmade)}   lab/sqlite ${fmt(row.ratioVsSqlite)}   lab/ceiling ${fmt(row.ratioVsCeiling)}`);
+    for (const target of P1_TARGETS) {
       for (const [kind, count] of Object.entries((row[target] as P1Figures).errors)) console.log(`    ${target} failures: ${count} x ${kind}`);
     }
   }
-  console.log("\nP2 artifacts");
-  for (const mode of ["direct", "proxied"]) {
-    const f = results.p2[mode] as { rawMBps: number; mlflowMBps: number; ratio: number };
-    console.log(`${mode.padEnd(8)} mlflow ${fmt(f.mlflowMBps)} MB/s   raw boto3 ${fmt(f.rawMBps)} MB/s   ratio ${fmt(f.ratio)}`);
-  }
+  printArtifacts(results.p2, fmt);
+  printP4(results.p4, fmt);
   console.log("\nP3 program evaluation (mock runtime)");
   console.log(JSON.stringify(results.p3));
 }
@@ -203,34 +206,41 @@ function printTable(results: { p1: Record<string, Record<string, unknown>>; p2: 
 async function main() {
   const profileName = process.argv.includes("--smoke") ? "smoke" : process.argv.includes("--quick") ? "quick" : "full";
   const profile = PROFILES[profileName];
-  log(`profile ${profile.name}: ${profile.seconds} s per P1 point, K = ${profile.ks.join(", ")}, ${profile.artifactMiB} MiB artifacts`);
+  log(`profile ${profile.name}: ${profile.seconds} s per P1 point, K = ${profile.ks.join(", ")}, artifacts ${profile.artifacts.map(shapeName).join(", ")}`);
   const proxiedLab = new LocalLab({ name: "bench", artifactMode: "proxied", log });
   const directLab = new LocalLab({ name: "bench-direct", artifactMode: "direct", log });
-  let baseline: Awaited<ReturnType<typeof startBaseline>> | undefined;
+  let sqlite: Awaited<ReturnType<typeof startSqliteServer>> | undefined;
   let handmade: Awaited<ReturnType<typeof startHandmade>> | undefined;
   try {
     await proxiedLab.up();
     await directLab.up();
-    baseline = await startBaseline();
+    sqlite = await startSqliteServer();
     handmade = await startHandmade(proxiedLab);
-    const p1 = measureP1(profile, proxiedLab, baseline, handmade);
-    const direct = measureP2(profile, directLab);
-    const proxied = measureP2(profile, proxiedLab);
+    const p1 = measureP1(profile, proxiedLab, sqlite, handmade);
+    // Nothing but the two labs from here on.
+    await sqlite.stop();
+    await handmade.stop();
+    sqlite = handmade = undefined;
+    const direct = measureShapes(directLab, profile.artifacts);
+    const proxied = measureShapes(proxiedLab, profile.artifacts);
+    const multipart = measureMultipart(proxiedLab, profile.multipart);
+    const p4 = await measureP4(proxiedLab, profile.trainingLoop);
     const p3 = await measureP3(profile);
     const results = {
       profile: profile.name,
       measuredAt: new Date().toISOString(),
       machine: { cpus: os.cpus().length },
       p1,
-      p2: { direct, proxied, directRatio: direct.ratio, proxiedRatio: proxied.ratio },
+      p2: { ...artifactSummary(direct, proxied), direct, proxied, multipart },
       p3,
+      p4,
     };
     const file = path.join(BENCH, profile.name === "smoke" ? "results.smoke.json" : "results.json");
     fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
     printTable(results);
     log(`wrote ${path.relative(process.cwd(), file)}`);
   } finally {
-    await baseline?.stop();
+    await sqlite?.stop();
     await handmade?.stop();
     await directLab.down();
     await proxiedLab.down();

@@ -17,7 +17,9 @@ with mlflow.start_run(run_name="supervision") as run:
     with open(ack_path, "a") as acks:
         while not os.path.exists(stop_path):
             started = time.monotonic()
-            mlflow.log_metric("loss", 1.0 / (step + 1), step=step)
+            # synchronous: an acknowledged point is one the server confirmed, even where the
+            # env turns asynchronous logging on.
+            mlflow.log_metric("loss", 1.0 / (step + 1), step=step, synchronous=True)
             acks.write("%d %.3f %.3f\n" % (step, time.time(), time.monotonic() - started))
             acks.flush()
             step += 1

@@ -1,0 +1,139 @@
+/**
+ * P4, what logging costs a training loop. Jobs of bench/p4_training.py (10 metrics per step) run
+ * through the bundle's mlflow_env.sh against a local lab, K at a time: without logging, with
+ * MLflow's defaults (synchronous logging), and with the env as rendered. Every run's points are
+ * counted in Postgres. Then a SIGTERM drill: what a job terminated mid-run loses, with the bundle
+ * README's handler and without.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { type LocalLab, REPO_ROOT } from "../localLab/lab";
+import { run } from "../localLab/processes";
+import { quoteForBash } from "../templates/shell";
+import { trackingDatabase } from "./trackingDatabase";
+
+const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
+const TRAINING = path.join(REPO_ROOT, "bench", "p4_training.py");
+const METRICS_PER_STEP = 10;
+const log = (line: string) => console.log(`[bench] ${line}`);
+
+/**
+ * none: the loop alone. mlflowDefaults: MLflow's own defaults (synchronous logging, whatever the
+ * env says). labEnv: the bundle's env exactly as rendered.
+ */
+type Logging = "none" | "mlflowDefaults" | "labEnv";
+const LOGGINGS: readonly Logging[] = ["none", "mlflowDefaults", "labEnv"];
+interface JobResult {
+  readonly wall_seconds: number;
+  readonly steps_logged: number;
+  readonly run_id: string | null;
+}
+
+/** One training job through the bundle's env; `signalAfterMs` sends SIGTERM that long after start. */
+function job(lab: LocalLab, logging: Logging, steps: number, stepSeconds: number, options: { signalAfterMs?: number; keepDefaultSigterm?: boolean; progressFile?: string } = {}): Promise<JobResult> {
+  const override = logging === "mlflowDefaults" ? " && unset MLFLOW_ENABLE_ASYNC_LOGGING" : "";
+  const args = [TRAINING, String(steps), String(stepSeconds), logging === "none" ? "none" : "log", ...(options.keepDefaultSigterm ? ["keep-default-sigterm"] : [])];
+  const command = `source ${quoteForBash(path.join(lab.bundleDir, "mlflow_env.sh"))}${override} && exec ${[PYTHON, ...args].map(quoteForBash).join(" ")}`;
+  return new Promise((resolve, reject) => {
+    const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...(options.progressFile ? { P4_PROGRESS_FILE: options.progressFile } : {}) };
+    const child = spawn("bash", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    if (options.signalAfterMs !== undefined) setTimeout(() => child.kill("SIGTERM"), options.signalAfterMs);
+    child.on("close", () => {
+      const lines = stdout.trim().split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line) as Partial<JobResult>);
+      const started = lines.find((line) => line.run_id !== undefined);
+      const finished = lines.find((line) => line.wall_seconds !== undefined);
+      if (finished) resolve(finished as JobResult);
+      // Killed without a word (the drill without a handler): only its run id is known.
+      else if (started && options.signalAfterMs !== undefined) resolve({ wall_seconds: Number.NaN, steps_logged: -1, run_id: started.run_id ?? null });
+      else reject(new Error(`training job printed no result: ${stderr.slice(-1500)}`));
+    });
+  });
+}
+
+/** Metric points of each run, counted in the tracking database. */
+function pointsInPostgres(lab: LocalLab, runIds: readonly string[]): Record<string, number> {
+  if (runIds.length === 0) return {};
+  const script = [
+    "import json, os, sys, psycopg2",
+    "ids = json.loads(sys.argv[1])",
+    "with psycopg2.connect(os.environ['BENCH_PG_DSN']) as db, db.cursor() as cursor:",
+    "    cursor.execute('SELECT run_uuid, count(*) FROM metrics WHERE run_uuid = ANY(%s) GROUP BY run_uuid', (ids,))",
+    "    counts = dict(cursor.fetchall())",
+    "print(json.dumps({run: counts.get(run, 0) for run in ids}))",
+  ].join("\n");
+  const output = run("count points", PYTHON, ["-c", script, JSON.stringify(runIds)], { env: { PATH: process.env.PATH ?? "", BENCH_PG_DSN: trackingDatabase(lab).dsn } });
+  return JSON.parse(output.trim().split("\n").pop() ?? "{}") as Record<string, number>;
+}
+
+const mean = (values: readonly number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+
+export interface TrainingLoopShape {
+  readonly steps: number;
+  readonly stepSeconds: number;
+  readonly concurrencies: readonly number[];
+}
+
+/** Per K and logging mode: wall times and points; the drill; and the two summary figures. */
+export async function measureP4(lab: LocalLab, shape: TrainingLoopShape) {
+  const { steps, stepSeconds } = shape;
+  const byK: Record<string, Record<string, unknown>> = {};
+  let lostPoints = 0;
+  let overhead = Number.NEGATIVE_INFINITY;
+  for (const k of shape.concurrencies) {
+    const row: Record<string, unknown> = {};
+    const walls: Partial<Record<Logging, number>> = {};
+    for (const logging of LOGGINGS) {
+      log(`P4 K=${k} ${logging}: ${k} job(s) of ${steps} steps x ${stepSeconds * 1000} ms, ${logging === "none" ? "no logging" : `${METRICS_PER_STEP} metrics per step`}`);
+      const results = await Promise.all(Array.from({ length: k }, () => job(lab, logging, steps, stepSeconds)));
+      const runIds = results.map((result) => result.run_id).filter((id): id is string => id !== null);
+      const counts = pointsInPostgres(lab, runIds);
+      const expected = logging === "none" ? 0 : k * steps * METRICS_PER_STEP;
+      const arrived = Object.values(counts).reduce((sum, count) => sum + count, 0);
+      walls[logging] = mean(results.map((result) => result.wall_seconds));
+      row[logging] = { meanWallSeconds: walls[logging], maxWallSeconds: Math.max(...results.map((result) => result.wall_seconds)), pointsExpected: expected, pointsInPostgres: arrived, pointsLost: expected - arrived };
+      lostPoints += expected - arrived;
+    }
+    const none = walls.none ?? 1;
+    row.mlflowDefaultsOverhead = (walls.mlflowDefaults ?? none) / none - 1;
+    row.labEnvOverhead = (walls.labEnv ?? none) / none - 1;
+    overhead = Math.max(overhead, row.labEnvOverhead as number);
+    byK[`k${k}`] = row;
+  }
+
+  log("P4 SIGTERM drill: a long job terminated after 8 s; the lab's env with and without the script's handler, MLflow's defaults without");
+  const sigterm: Record<string, { stepsLogged: number; pointsExpected: number; pointsInPostgres: number; pointsLost: number }> = {};
+  const drills = [
+    { name: "labEnvWithHandler", logging: "labEnv", keepDefaultSigterm: false },
+    { name: "labEnvDefaultSigterm", logging: "labEnv", keepDefaultSigterm: true },
+    { name: "mlflowDefaultsDefaultSigterm", logging: "mlflowDefaults", keepDefaultSigterm: true },
+  ] as const;
+  for (const { name, logging, keepDefaultSigterm } of drills) {
+    const progressFile = path.join(lab.root, "p4-progress");
+    fs.rmSync(progressFile, { force: true });
+    const result = await job(lab, logging, 100_000, stepSeconds, { signalAfterMs: 8_000, keepDefaultSigterm, progressFile });
+    // A few seconds for anything still in flight to land before counting.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    const stepsLogged = keepDefaultSigterm ? Number(fs.readFileSync(progressFile, "utf8")) : result.steps_logged;
+    const counted = result.run_id ? (pointsInPostgres(lab, [result.run_id])[result.run_id] ?? 0) : 0;
+    sigterm[name] = { stepsLogged, pointsExpected: stepsLogged * METRICS_PER_STEP, pointsInPostgres: counted, pointsLost: stepsLogged * METRICS_PER_STEP - counted };
+  }
+  // The documented way out (the handler) counts; a signal between a step's logging and its
+  // count makes a drill's loss negative, which is no loss.
+  lostPoints += Math.max(0, sigterm.labEnvWithHandler.pointsLost);
+  return { steps, stepMs: stepSeconds * 1000, metricsPerStep: METRICS_PER_STEP, overhead, lostPoints, byK, sigterm };
+}
+
+export function printP4(p4: Awaited<ReturnType<typeof measureP4>>, fmt: (n: unknown) => string): void {
+  console.log(`\nP4 training loop (${p4.steps} steps x ${p4.stepMs} ms, ${p4.metricsPerStep} metrics per step): wall-time overhead against no logging`);
+  for (const [k, row] of Object.entries(p4.byK)) {
+    const points = (mode: string) => row[mode] as { pointsLost: number };
+    console.log(`K=${k.slice(1).padEnd(3)} lab env ${fmt(100 * (row.labEnvOverhead as number))} %   MLflow's defaults ${fmt(100 * (row.mlflowDefaultsOverhead as number))} %   points lost ${points("labEnv").pointsLost} / ${points("mlflowDefaults").pointsLost}`);
+  }
+  for (const [name, drill] of Object.entries(p4.sigterm)) console.log(`SIGTERM ${name.padEnd(30)} ${drill.stepsLogged} steps logged, ${drill.pointsLost} points lost`);
+  console.log(`overhead ${fmt(100 * p4.overhead)} % (worst K), points lost ${p4.lostPoints}`);
+}
