@@ -9,7 +9,7 @@ import { ARCHIVE_TIMEOUT_SECONDS, BACKUP_REPO_PREFIX, BACKUP_STANZA, type Backup
 import type { ServerLaunchSpec, ServerLayout } from "../../model/launchSpec";
 import { bashAssignment, quoteForBash } from "../shell";
 import { scriptBody } from "./scripts";
-import type { RenderedFile } from "./launch";
+import { type RenderedFile, SERVER_START_WAIT_SECONDS } from "./launch";
 
 function iniLine(key: string, value: string | number): string {
   const text = String(value);
@@ -94,6 +94,7 @@ export function backupScriptHead(spec: BackupSpec, launch: ServerLaunchSpec, pur
     bashAssignment("PYTHON", "python3"),
     bashAssignment("BIN_DIR", layout.binDir),
     bashAssignment("HEALTH_URL", `http://${launch.host}:${launch.port}/health`),
+    bashAssignment("HEALTH_WAIT_SECONDS", String(SERVER_START_WAIT_SECONDS)),
     bashAssignment("PG_SOCKET", spec.site.postgres.socketDir),
     bashAssignment("PG_PORT", String(spec.site.postgres.port)),
     bashAssignment("STATE_DIR", spec.site.stateDir),

@@ -55,7 +55,7 @@ if [ "$target" != latest ]; then
 fi
 log "starting the server"
 bash -c "$START_SERVER"
-for _ in $(seq 1 180); do
+for _ in $(seq 1 "$HEALTH_WAIT_SECONDS"); do
   if curl -sf "$HEALTH_URL" >/dev/null 2>&1; then log "done: the lab is back at $target"; exit 0; fi
   sleep 1
 done

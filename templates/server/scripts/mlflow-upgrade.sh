@@ -17,7 +17,7 @@ use_version() {
 }
 
 healthy() {
-  for _ in $(seq 1 180); do curl -sf "$HEALTH_URL" >/dev/null 2>&1 && return 0; sleep 1; done
+  for _ in $(seq 1 "$HEALTH_WAIT_SECONDS"); do curl -sf "$HEALTH_URL" >/dev/null 2>&1 && return 0; sleep 1; done
   return 1
 }
 
