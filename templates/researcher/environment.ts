@@ -9,12 +9,8 @@ import { awsProfileName } from "../../model/names";
 
 export { ONLINE_ONLY_VARIABLES, RESERVED_VARIABLES };
 
-/**
- * Artifacts from this size up go in parts to presigned URLs instead of through the server
- * (MLflow's default, 500 MiB, is rarely reached). bench P2's sweep: a 16 MiB file went at 0.12
- * of raw S3 in one PUT through the server and at 0.43-0.46 in parts; 64 MiB at 0.45 and 1.00.
- */
-export const MULTIPART_MINIMUM_BYTES = 16 * 1024 * 1024;
+/** Artifacts from this size up are uploaded in parts (MLflow's default, 500 MiB, is rarely reached). */
+export const MULTIPART_MINIMUM_BYTES = 100 * 1024 * 1024;
 
 export interface EnvironmentVariable {
   readonly name: string;
