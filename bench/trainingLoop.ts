@@ -20,10 +20,17 @@ const log = (line: string) => console.log(`[bench] ${line}`);
 
 /**
  * none: the loop alone. mlflowDefaults: MLflow's own defaults (synchronous logging, whatever the
- * env says). labEnv: the bundle's env exactly as rendered.
+ * env says). labEnv: the bundle's env exactly as rendered. asyncLogging: the env with MLflow's
+ * asynchronous logging on, the candidate for the env.
  */
-type Logging = "none" | "mlflowDefaults" | "labEnv";
-const LOGGINGS: readonly Logging[] = ["none", "mlflowDefaults", "labEnv"];
+type Logging = "none" | "mlflowDefaults" | "labEnv" | "asyncLogging";
+const LOGGINGS: readonly Logging[] = ["none", "mlflowDefaults", "labEnv", "asyncLogging"];
+const ENV_OVERRIDES: Record<Logging, string> = {
+  none: "",
+  mlflowDefaults: " && unset MLFLOW_ENABLE_ASYNC_LOGGING",
+  labEnv: "",
+  asyncLogging: " && export MLFLOW_ENABLE_ASYNC_LOGGING=true",
+};
 interface JobResult {
   readonly wall_seconds: number;
   readonly steps_logged: number;
@@ -32,9 +39,8 @@ interface JobResult {
 
 /** One training job through the bundle's env; `signalAfterMs` sends SIGTERM that long after start. */
 function job(lab: LocalLab, logging: Logging, steps: number, stepSeconds: number, options: { signalAfterMs?: number; keepDefaultSigterm?: boolean; progressFile?: string } = {}): Promise<JobResult> {
-  const override = logging === "mlflowDefaults" ? " && unset MLFLOW_ENABLE_ASYNC_LOGGING" : "";
   const args = [TRAINING, String(steps), String(stepSeconds), logging === "none" ? "none" : "log", ...(options.keepDefaultSigterm ? ["keep-default-sigterm"] : [])];
-  const command = `source ${quoteForBash(path.join(lab.bundleDir, "mlflow_env.sh"))}${override} && exec ${[PYTHON, ...args].map(quoteForBash).join(" ")}`;
+  const command = `source ${quoteForBash(path.join(lab.bundleDir, "mlflow_env.sh"))}${ENV_OVERRIDES[logging]} && exec ${[PYTHON, ...args].map(quoteForBash).join(" ")}`;
   return new Promise((resolve, reject) => {
     const env = { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...(options.progressFile ? { P4_PROGRESS_FILE: options.progressFile } : {}) };
     const child = spawn("bash", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -101,16 +107,19 @@ export async function measureP4(lab: LocalLab, shape: TrainingLoopShape) {
     const none = walls.none ?? 1;
     row.mlflowDefaultsOverhead = (walls.mlflowDefaults ?? none) / none - 1;
     row.labEnvOverhead = (walls.labEnv ?? none) / none - 1;
+    row.asyncLoggingOverhead = (walls.asyncLogging ?? none) / none - 1;
     overhead = Math.max(overhead, row.labEnvOverhead as number);
     byK[`k${k}`] = row;
   }
 
-  log("P4 SIGTERM drill: a long job terminated after 8 s; the lab's env with and without the script's handler, MLflow's defaults without");
+  log("P4 SIGTERM drill: a long job terminated after 8 s; the lab's env and async logging with and without the script's handler, MLflow's defaults without");
   const sigterm: Record<string, { stepsLogged: number; pointsExpected: number; pointsInPostgres: number; pointsLost: number }> = {};
   const drills = [
     { name: "labEnvWithHandler", logging: "labEnv", keepDefaultSigterm: false },
     { name: "labEnvDefaultSigterm", logging: "labEnv", keepDefaultSigterm: true },
     { name: "mlflowDefaultsDefaultSigterm", logging: "mlflowDefaults", keepDefaultSigterm: true },
+    { name: "asyncLoggingWithHandler", logging: "asyncLogging", keepDefaultSigterm: false },
+    { name: "asyncLoggingDefaultSigterm", logging: "asyncLogging", keepDefaultSigterm: true },
   ] as const;
   for (const { name, logging, keepDefaultSigterm } of drills) {
     const progressFile = path.join(lab.root, "p4-progress");
@@ -132,7 +141,7 @@ export function printP4(p4: Awaited<ReturnType<typeof measureP4>>, fmt: (n: unkn
   console.log(`\nP4 training loop (${p4.steps} steps x ${p4.stepMs} ms, ${p4.metricsPerStep} metrics per step): wall-time overhead against no logging`);
   for (const [k, row] of Object.entries(p4.byK)) {
     const points = (mode: string) => row[mode] as { pointsLost: number };
-    console.log(`K=${k.slice(1).padEnd(3)} lab env ${fmt(100 * (row.labEnvOverhead as number))} %   MLflow's defaults ${fmt(100 * (row.mlflowDefaultsOverhead as number))} %   points lost ${points("labEnv").pointsLost} / ${points("mlflowDefaults").pointsLost}`);
+    console.log(`K=${k.slice(1).padEnd(3)} lab env ${fmt(100 * (row.labEnvOverhead as number))} %   MLflow's defaults ${fmt(100 * (row.mlflowDefaultsOverhead as number))} %   async logging ${fmt(100 * (row.asyncLoggingOverhead as number))} %   points lost ${points("labEnv").pointsLost} / ${points("mlflowDefaults").pointsLost} / ${points("asyncLogging").pointsLost}`);
   }
   for (const [name, drill] of Object.entries(p4.sigterm)) console.log(`SIGTERM ${name.padEnd(30)} ${drill.stepsLogged} steps logged, ${drill.pointsLost} points lost`);
   console.log(`overhead ${fmt(100 * p4.overhead)} % (worst K), points lost ${p4.lostPoints}`);
