@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { evaluateProgram } from "../engine/mockRuntime";
 import { LocalLab, REPO_ROOT } from "../localLab/lab";
+import { PYTHON } from "../localLab/state";
 import { type ArtifactShape, artifactSummary, measureMultipart, measureShapes, type MultipartTrial, multipartTrials, printArtifacts, shapeName } from "./artifacts";
 import { trackingDatabase } from "./trackingDatabase";
 import { measureP4, printP4, type TrainingLoopShape } from "./trainingLoop";
@@ -18,7 +19,6 @@ import { freePort, isAlive, mlflowHealthy, run, startDetached, stopGroup, waitFo
 import { readStackConfig } from "../io/stackFile";
 import { createLabDatabases } from "../localLab/postgres";
 
-const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 const BENCH = path.join(REPO_ROOT, "bench");
 
 interface Profile {

@@ -8,10 +8,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { LocalLab, REPO_ROOT } from "../localLab/lab";
+import { PYTHON } from "../localLab/state";
 import { run } from "../localLab/processes";
 import { quoteForBash } from "../templates/shell";
 
-const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 const METRICS = 10;
 const STEPS = 1000;
 

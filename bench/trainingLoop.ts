@@ -9,11 +9,11 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { type LocalLab, REPO_ROOT } from "../localLab/lab";
+import { PYTHON } from "../localLab/state";
 import { run } from "../localLab/processes";
 import { quoteForBash } from "../templates/shell";
 import { trackingDatabase } from "./trackingDatabase";
 
-const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 const TRAINING = path.join(REPO_ROOT, "bench", "p4_training.py");
 const METRICS_PER_STEP = 10;
 const log = (line: string) => console.log(`[bench] ${line}`);
