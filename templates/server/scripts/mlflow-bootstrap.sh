@@ -22,12 +22,31 @@ prepare_data_volume() {
   mountpoint -q "$DATA_MOUNT" || mount "$DATA_MOUNT"
 }
 
+# How the lab's cluster authenticates: peer on the socket, passwords (SCRAM) over TCP.
+INITDB_AUTH=(--auth-local=peer --auth-host=scram-sha-256)
+
+# A blank volume gets a new cluster; a rebuilt VM adopts the volume's, every run kept. But
+# pg_createcluster adopts a data directory only with its configuration files in it, and Debian
+# keeps those in /etc, which went with the old root disk: give it the files of a new cluster
+# made with the same options in a scratch place (prepare_postgres sets the lab's settings after).
+create_or_adopt_cluster() {
+  local data=$1 scratch
+  if [ -f "$data/PG_VERSION" ] && [ ! -f "$data/postgresql.conf" ]; then
+    log "adopting the Postgres cluster on the data volume"
+    scratch=$(mktemp -d)
+    chown postgres:postgres "$scratch"
+    PG_CLUSTER_CONF_ROOT="$scratch/etc" pg_createcluster "$PG_VERSION" mlflow -d "$scratch/data" -- "${INITDB_AUTH[@]}" >/dev/null
+    install -o "$(stat -c %u "$data")" -g "$(stat -c %g "$data")" -m 0640 "$scratch/etc/$PG_VERSION/mlflow/"{postgresql.conf,pg_hba.conf,pg_ident.conf} "$data/"
+    rm -rf "$scratch"
+  fi
+  pg_createcluster "$PG_VERSION" mlflow -d "$data" -- "${INITDB_AUTH[@]}"
+}
+
 prepare_postgres() {
   PG_VERSION=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
   local data="$DATA_MOUNT/postgresql/$PG_VERSION/mlflow"
   install -d -o postgres -g postgres -m 0700 "$DATA_MOUNT/postgresql" "$DATA_MOUNT/postgresql/$PG_VERSION"
-  # pg_createcluster adopts an existing data directory, so a rebuild keeps every run.
-  pg_lsclusters --no-header | grep -q "^$PG_VERSION  *mlflow " || pg_createcluster "$PG_VERSION" mlflow -d "$data" -- --auth-local=peer --auth-host=scram-sha-256
+  pg_lsclusters --no-header | grep -q "^$PG_VERSION  *mlflow " || create_or_adopt_cluster "$data"
   pg_conftool "$PG_VERSION" mlflow set listen_addresses localhost
   configure_postgres
   # MLflow needs this cluster: it starts after it and stops with it.
@@ -83,6 +102,9 @@ start_server() {
 quiet_resolver() {
   if systemctl is-active --quiet systemd-resolved; then systemctl restart systemd-resolved; fi
 }
+
+# Sourced (by the tests), it only defines the steps above.
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 
 ensure_service_user
 quiet_resolver
