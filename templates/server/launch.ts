@@ -6,6 +6,7 @@
 import type { ServerLaunchSpec, ServerLayout } from "../../model/launchSpec";
 import { JOB_ROLE } from "../../model/names";
 import { bashAssignment, quoteForBash } from "../shell";
+import { authPluginSource } from "./scripts";
 
 /** A Python string literal (JSON's escapes are Python's for these). */
 const pythonString = (text: string) => JSON.stringify(text);
@@ -20,6 +21,10 @@ export interface RenderedFile {
 }
 
 export const AUTH_CACHE_TTL_SECONDS = 60;
+
+/** Our authorization_function: MLflow's basic auth, refusing a removed account at once. */
+const AUTH_PLUGIN_MODULE = "mlflow_lab_auth";
+const AUTH_PLUGIN_FUNCTION = `${AUTH_PLUGIN_MODULE}:authenticate_lab_member`;
 
 /**
  * How long an on-host script waits for a (re)started server's /health before calling it failed.
@@ -44,6 +49,8 @@ export function serverFilePaths(layout: ServerLayout) {
     launch: `${layout.binDir}/mlflow-server`,
     migrate: `${layout.binDir}/mlflow-migrate`,
     createResearcher: `${layout.binDir}/mlflow-create-researcher`,
+    authPluginDir: `${layout.configDir}/python`,
+    authPlugin: `${layout.configDir}/python/${AUTH_PLUGIN_MODULE}.py`,
   };
 }
 
@@ -54,6 +61,8 @@ export function renderServerEnv(spec: ServerLaunchSpec): string {
     ["MLFLOW_BACKEND_STORE_URI", spec.backendStoreUri],
     spec.artifacts.mode === "proxied" ? ["MLFLOW_ARTIFACTS_DESTINATION", spec.artifacts.destination] : ["MLFLOW_DEFAULT_ARTIFACT_ROOT", spec.artifacts.root],
     ["MLFLOW_AUTH_CONFIG_PATH", paths.authIni],
+    // Where the server imports the ini's authorization_function from.
+    ["PYTHONPATH", paths.authPluginDir],
     ["MLFLOW_FLASK_SERVER_SECRET_KEY", spec.flaskSecretKey],
     ["MLFLOW_SQLALCHEMYSTORE_POOL_SIZE", String(spec.sqlalchemyPoolSize)],
     ["MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW", String(spec.sqlalchemyMaxOverflow)],
@@ -85,9 +94,10 @@ export function renderBasicAuthIni(spec: ServerLaunchSpec): string {
     iniValue("database_uri", spec.authDatabaseUri),
     iniValue("admin_username", spec.admin.username),
     iniValue("admin_password", spec.admin.password),
-    iniValue("authorization_function", "mlflow.server.auth:authenticate_request_basic_auth"),
+    iniValue("authorization_function", AUTH_PLUGIN_FUNCTION),
     // Each check of a password hash costs ~0.4 s of CPU (measured: bench P1); MLflow's own cache
-    // skips it for a known credential. A changed password reaches other workers within 60 s.
+    // skips it for a known credential. A changed password reaches other workers within 60 s; a
+    // removed account is refused at once by the authorization_function.
     iniValue("auth_cache_ttl_seconds", String(AUTH_CACHE_TTL_SECONDS)),
     "",
   ].join("\n");
@@ -191,6 +201,7 @@ export function renderServerFiles(spec: ServerLaunchSpec): RenderedFile[] {
     { path: paths.launch, content: renderLaunchScript(spec), mode: 0o755 },
     { path: paths.migrate, content: renderMigrateScript(spec), mode: 0o755 },
     { path: paths.createResearcher, content: renderCreateResearcherScript(spec), mode: 0o700 },
+    { path: paths.authPlugin, content: authPluginSource(AUTH_PLUGIN_MODULE), mode: 0o644 },
   ];
 }
 

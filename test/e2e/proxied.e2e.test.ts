@@ -91,7 +91,7 @@ describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.
   it("runs the server from the launch renderer the VM's cloud-init uses, files and modes alike", () => {
     const state = lab.state();
     const files = renderServerFiles(lab.launchSpec(state));
-    expect(files.map((file) => path.basename(file.path))).toEqual(["server.env", "basic_auth.ini", "mlflow-server", "mlflow-migrate", "mlflow-create-researcher"]);
+    expect(files.map((file) => path.basename(file.path))).toEqual(["server.env", "basic_auth.ini", "mlflow-server", "mlflow-migrate", "mlflow-create-researcher", "mlflow_lab_auth.py"]);
     for (const file of files) {
       expect(fs.readFileSync(file.path, "utf8"), file.path).toBe(file.content);
       expect(fs.statSync(file.path).mode & 0o777, file.path).toBe(file.mode);

@@ -31,5 +31,3 @@ export async function loginStatuses(
   return codes;
 }
 
-/** The codes that let the caller in: a refused login has none. */
-export const successes = (codes: readonly number[]) => codes.filter((code) => code < 400);
