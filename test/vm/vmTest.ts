@@ -14,7 +14,7 @@ import { evaluateProgram } from "../../engine/mockRuntime";
 import { plain } from "../helpers/pulumiMocks";
 import { readStackConfig } from "../../io/stackFile";
 import { writeBundle } from "../../io/bundleWriter";
-import { freePort, portAnswers, sleep, startDetached, stopGroup, waitFor } from "../../localLab/processes";
+import { freePort, lastJsonLine, portAnswers, sleep, startDetached, stopGroup, waitFor } from "../../localLab/processes";
 import { parseLabValues, type LabValues } from "../../model/labValues";
 import { valuesForJobAccount, valuesForMember } from "../../model/members";
 import { renderBundle } from "../../templates/researcher/bundle";
@@ -290,10 +290,10 @@ async function researcherChecks(lab: Lab, checks: Checks): Promise<string> {
   await checks.run("a run logged through the bundle lands its artifact in the bucket", () => {
     const logged = lab.researcher(`${PYTHON} ${path.join(E2E, "log_run.py")}`);
     if (logged.status !== 0) throw new Error(logged.output);
-    const report = JSON.parse(logged.output.trim().split("\n").pop() ?? "{}") as { run_id: string; sha256: string; artifact_uri: string };
+    const report = lastJsonLine<{ run_id: string; sha256: string; artifact_uri: string }>(logged.output);
     runId = report.run_id;
     const found = run(PYTHON, [path.join(E2E, "find_object.py"), "mlflow-ocean-lab", "artifacts/"], { env: lab.s3Environment() });
-    const objects = JSON.parse(found.output.trim().split("\n").pop() ?? "{}") as Record<string, { sha256: string }>;
+    const objects = lastJsonLine<Record<string, { sha256: string }>>(found.output);
     if (!Object.values(objects).some((object) => object.sha256 === report.sha256)) throw new Error(`artifact not in the bucket: ${found.output}`);
   });
   await checks.run("members get their accounts through the auth API (LabMember over TLS) and log under their own login", () => {
@@ -311,7 +311,7 @@ async function researcherChecks(lab: Lab, checks: Checks): Promise<string> {
     const memberBundle = path.join(lab.work, `bundle-${member.username}`);
     writeBundle(renderBundle(valuesForMember(lab.values, member.username), memberBundle), memberBundle);
     const logged = lab.researcher(`${PYTHON} ${path.join(E2E, "member_actions.py")} log vm-${member.username}`, memberBundle);
-    const report = JSON.parse(logged.output.trim().split("\n").pop() ?? "{}") as { ok?: boolean; run_id?: string };
+    const report = lastJsonLine<{ ok?: boolean; run_id?: string }>(logged.output);
     if (!report.ok || report.run_id === undefined) throw new Error(logged.output);
     const read = lab.researcher(`${PYTHON} ${path.join(E2E, "member_actions.py")} read ${report.run_id}`);
     if (!read.output.includes(`"user": "${member.username}"`)) throw new Error(`the run does not name ${member.username}: ${read.output}`);
