@@ -7,6 +7,8 @@
 import * as path from "node:path";
 import type { LocalLab } from "../localLab/lab";
 import { REPO_ROOT } from "../localLab/lab";
+import { lastJsonLine } from "../localLab/processes";
+import { log } from "./progress";
 
 export type ArtifactShape =
   | { readonly shape: "file"; readonly mib: number }
@@ -30,8 +32,6 @@ export interface UploadFigures {
 
 export const shapeName = (shape: ArtifactShape) => (shape.shape === "file" ? `file${shape.mib}MiB` : `folder${shape.files}x${shape.kib}KiB`);
 
-const log = (line: string) => console.log(`[bench] ${line}`);
-
 function upload(lab: LocalLab, spec: ArtifactShape & { readonly multipart?: { minimumMiB: number; chunkMiB: number } }): UploadFigures {
   const state = lab.state();
   const output = lab.pythonInBundleEnv("P2", path.join(REPO_ROOT, "bench", "p2.py"), [JSON.stringify(spec), lab.bucket, `bench-raw/${shapeName(spec)}`], {
@@ -39,8 +39,7 @@ function upload(lab: LocalLab, spec: ArtifactShape & { readonly multipart?: { mi
     BENCH_RAW_ACCESS_KEY: state.secrets.s3AccessKey,
     BENCH_RAW_SECRET_KEY: state.secrets.s3SecretKey,
   });
-  const lines = output.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as UploadFigures;
+  return lastJsonLine<UploadFigures>(output);
 }
 
 /** Each shape through one lab's env (its artifact mode and multipart settings as rendered). */

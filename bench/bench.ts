@@ -15,7 +15,8 @@ import { PYTHON } from "../localLab/state";
 import { type ArtifactShape, artifactSummary, measureMultipart, measureShapes, type MultipartTrial, multipartTrials, printArtifacts, shapeName } from "./artifacts";
 import { trackingDatabase } from "./trackingDatabase";
 import { measureP4, printP4, type TrainingLoopShape } from "./trainingLoop";
-import { freePort, isAlive, mlflowHealthy, run, startDetached, stopGroup, waitFor } from "../localLab/processes";
+import { freePort, isAlive, lastJsonLine, mlflowHealthy, run, startDetached, stopGroup, waitFor } from "../localLab/processes";
+import { log } from "./progress";
 import { readStackConfig } from "../io/stackFile";
 import { createLabDatabases } from "../localLab/postgres";
 
@@ -73,15 +74,8 @@ interface P1Figures {
 
 const P1_TARGETS = ["lab", "handmade", "sqlite", "ceiling"] as const;
 
-const log = (line: string) => console.log(`[bench] ${line}`);
-
 function python(what: string, args: string[], env: Record<string, string>): string {
   return run(what, PYTHON, args, { env: { ...process.env, ...env } });
-}
-
-function lastJson<T>(output: string): T {
-  const lines = output.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as T;
 }
 
 /** The seeds' setup: `mlflow server` with a sqlite store and local artifacts, default flags. */
@@ -127,7 +121,7 @@ function measureP1Point(profile: Profile, target: { name: string; mode: string; 
   for (let repeat = 0; repeat < profile.repeats; repeat++) {
     log(`P1 K=${k} ${target.name}: ${profile.seconds} s of log_batch(100 metrics), window ${repeat + 1}/${profile.repeats}`);
     const spec = { name: target.name, mode: target.mode, uri: target.uri, db: target.db, k, seconds: profile.seconds };
-    windows.push(lastJson<P1Figures>(python(`P1 ${target.name}`, [path.join(BENCH, "p1.py"), JSON.stringify(spec)], target.env)));
+    windows.push(lastJsonLine<P1Figures>(python(`P1 ${target.name}`, [path.join(BENCH, "p1.py"), JSON.stringify(spec)], target.env)));
   }
   const rates = windows.map((window) => window.batchesPerSecond);
   const mean = rates.reduce((sum, rate) => sum + rate, 0) / rates.length;

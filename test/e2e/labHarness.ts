@@ -1,7 +1,7 @@
 /** Brings a local lab up for an end-to-end test file and runs researcher-side commands in it. */
 import * as path from "node:path";
 import { LocalLab, type LocalLabSummary, REPO_ROOT } from "../../localLab/lab";
-import { run } from "../../localLab/processes";
+import { lastJsonLine, run } from "../../localLab/processes";
 
 export const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 export const E2E_DIR = __dirname;
@@ -15,11 +15,7 @@ export function runOrThrow(command: string, args: string[], env: Record<string, 
   return run(command, command, args, { env });
 }
 
-/** The last line of stdout as JSON (MLflow may log above it). */
-export function lastJsonLine<T>(output: string): T {
-  const lines = output.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as T;
-}
+export { lastJsonLine };
 
 /** What log_run.py reports of the run it logged. */
 export interface LoggedRun {

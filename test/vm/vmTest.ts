@@ -14,7 +14,7 @@ import { evaluateProgram } from "../../engine/mockRuntime";
 import { plain } from "../helpers/pulumiMocks";
 import { readStackConfig } from "../../io/stackFile";
 import { writeBundle } from "../../io/bundleWriter";
-import { freePort, portAnswers, sleep, startDetached, stopGroup, waitFor } from "../../localLab/processes";
+import { freePort, lastJsonLine, portAnswers, sleep, startDetached, stopGroup, waitFor } from "../../localLab/processes";
 import { parseLabValues, type LabValues } from "../../model/labValues";
 import { valuesForJobAccount, valuesForMember } from "../../model/members";
 import { renderBundle } from "../../templates/researcher/bundle";
@@ -142,13 +142,20 @@ async function renderStack(lab: Lab): Promise<void> {
   lab.values = parseLabValues(await new Promise((resolve) => (evaluation.outputs.labValues as { apply: (f: (v: unknown) => void) => void }).apply(resolve)));
   writeBundle(renderBundle(valuesForJobAccount(lab.values), lab.bundleDir), lab.bundleDir);
   fs.writeFileSync(lab.hostsFile, `127.0.0.1 localhost\n${HTTPS_HOST} ${HOSTNAME}\n`);
-  const bucket = (yaml.load(lab.userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files
-    .find((file) => file.path.endsWith("server.env"))?.content.match(/MLFLOW_ARTIFACTS_DESTINATION='s3:\/\/([^/]+)\//)?.[1];
+  const bucket = writtenFile(lab.userData, "server.env").match(/MLFLOW_ARTIFACTS_DESTINATION='s3:\/\/([^/]+)\//)?.[1];
   if (!bucket) throw new Error("no artifact bucket in the rendered server.env");
   // What the aws provider does for the stack: the bucket, with versioning on.
   const create = "import os,boto3; s3=boto3.client('s3', endpoint_url=os.environ['MLFLOW_S3_ENDPOINT_URL']); b=os.environ['BUCKET']; s3.create_bucket(Bucket=b); s3.put_bucket_versioning(Bucket=b, VersioningConfiguration={'Status': 'Enabled'})";
   const made = run(PYTHON, ["-c", create], { env: { ...lab.s3Environment(), BUCKET: bucket } });
   if (made.status !== 0) throw new Error(`cannot create the bucket: ${made.output}`);
+}
+
+/** The content of a file the rendered user-data writes, found by the end of its path. */
+function writtenFile(userData: string, pathEnd: string): string {
+  const files = (yaml.load(userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files;
+  const file = files.find((entry) => entry.path.endsWith(pathEnd));
+  if (!file) throw new Error(`the user-data writes no file ending in ${pathEnd}`);
+  return file.content;
 }
 
 async function waitForSsh(lab: Lab, timeoutMs: number): Promise<void> {
@@ -290,15 +297,14 @@ async function researcherChecks(lab: Lab, checks: Checks): Promise<string> {
   await checks.run("a run logged through the bundle lands its artifact in the bucket", () => {
     const logged = lab.researcher(`${PYTHON} ${path.join(E2E, "log_run.py")}`);
     if (logged.status !== 0) throw new Error(logged.output);
-    const report = JSON.parse(logged.output.trim().split("\n").pop() ?? "{}") as { run_id: string; sha256: string; artifact_uri: string };
+    const report = lastJsonLine<{ run_id: string; sha256: string; artifact_uri: string }>(logged.output);
     runId = report.run_id;
     const found = run(PYTHON, [path.join(E2E, "find_object.py"), "mlflow-ocean-lab", "artifacts/"], { env: lab.s3Environment() });
-    const objects = JSON.parse(found.output.trim().split("\n").pop() ?? "{}") as Record<string, { sha256: string }>;
+    const objects = lastJsonLine<Record<string, { sha256: string }>>(found.output);
     if (!Object.values(objects).some((object) => object.sha256 === report.sha256)) throw new Error(`artifact not in the bucket: ${found.output}`);
   });
   await checks.run("members get their accounts through the auth API (LabMember over TLS) and log under their own login", () => {
-    const authIni = (yaml.load(lab.userData.replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files.find((file) => file.path.endsWith("basic_auth.ini"))?.content ?? "";
-    const adminPassword = /^admin_password = (.*)$/m.exec(authIni)?.[1];
+    const adminPassword = /^admin_password = (.*)$/m.exec(writtenFile(lab.userData, "basic_auth.ini"))?.[1];
     if (adminPassword === undefined) throw new Error("no admin_password in the rendered basic_auth.ini");
     const members = lab.values.members ?? [];
     if (members.length === 0) throw new Error("the example stack lists no members");
@@ -311,7 +317,7 @@ async function researcherChecks(lab: Lab, checks: Checks): Promise<string> {
     const memberBundle = path.join(lab.work, `bundle-${member.username}`);
     writeBundle(renderBundle(valuesForMember(lab.values, member.username), memberBundle), memberBundle);
     const logged = lab.researcher(`${PYTHON} ${path.join(E2E, "member_actions.py")} log vm-${member.username}`, memberBundle);
-    const report = JSON.parse(logged.output.trim().split("\n").pop() ?? "{}") as { ok?: boolean; run_id?: string };
+    const report = lastJsonLine<{ ok?: boolean; run_id?: string }>(logged.output);
     if (!report.ok || report.run_id === undefined) throw new Error(logged.output);
     const read = lab.researcher(`${PYTHON} ${path.join(E2E, "member_actions.py")} read ${report.run_id}`);
     if (!read.output.includes(`"user": "${member.username}"`)) throw new Error(`the run does not name ${member.username}: ${read.output}`);
