@@ -26,13 +26,13 @@ export function run(what: string, command: string, args: readonly string[], opti
   return result.stdout;
 }
 
-/** Starts a long-running process in its own process group, output to a log file; returns its pid. */
 /** The last line of a command's output as JSON: Python tools print their report last, MLflow may log above it. */
 export function lastJsonLine<T>(output: string): T {
   const lines = output.trim().split("\n");
   return JSON.parse(lines[lines.length - 1]) as T;
 }
 
+/** Starts a long-running process in its own process group, output to a log file; returns its pid. */
 export function startDetached(command: string, args: readonly string[], logFile: string, options: RunOptions = {}): number {
   const [cmd, argv] = withUser(command, args, options.asUser);
   const log = fs.openSync(logFile, "a", 0o600);

@@ -14,7 +14,9 @@ import { runBash } from "./helpers/bash";
 import { vmCloudInitSpec } from "./helpers/serverSpec";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "cluster-adoption-"));
-const SERVER_LOG = "/var/log/postgresql/postgresql-15-mlflow.log";
+// The newest installed Postgres, as the bootstrap picks it; pg_createcluster logs there.
+const PG_VERSION = fs.readdirSync("/usr/lib/postgresql").sort((a, b) => Number(a) - Number(b)).at(-1);
+const SERVER_LOG = `/var/log/postgresql/postgresql-${PG_VERSION}-mlflow.log`;
 const serverLogExisted = fs.existsSync(SERVER_LOG);
 
 // Starts the volume's cluster with one root disk's configuration, runs SQL, stops it.

@@ -43,14 +43,15 @@ function iniValue(key: string, value: string): string {
 }
 
 export function serverFilePaths(layout: ServerLayout) {
+  const authPluginDir = `${layout.configDir}/python`;
   return {
     envFile: `${layout.configDir}/server.env`,
     authIni: `${layout.configDir}/basic_auth.ini`,
     launch: `${layout.binDir}/mlflow-server`,
     migrate: `${layout.binDir}/mlflow-migrate`,
     createResearcher: `${layout.binDir}/mlflow-create-researcher`,
-    authPluginDir: `${layout.configDir}/python`,
-    authPlugin: `${layout.configDir}/python/${AUTH_PLUGIN_MODULE}.py`,
+    authPluginDir,
+    authPlugin: `${authPluginDir}/${AUTH_PLUGIN_MODULE}.py`,
   };
 }
 

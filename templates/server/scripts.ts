@@ -6,11 +6,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 
+const besideThisModule = (folder: string, file: string) => fs.readFileSync(path.join(__dirname, folder, file), "utf8");
+
 export function scriptBody(name: string): string {
-  return fs.readFileSync(path.join(__dirname, "scripts", `${name}.sh`), "utf8");
+  return besideThisModule("scripts", `${name}.sh`);
 }
 
-/** A fixed Python module the server imports (kept beside this module as a .py file). */
+/** A fixed Python module the server imports. */
 export function authPluginSource(module: string): string {
-  return fs.readFileSync(path.join(__dirname, "python", `${module}.py`), "utf8");
+  return besideThisModule("python", `${module}.py`);
 }
