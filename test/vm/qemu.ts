@@ -30,7 +30,8 @@ export interface BootOptions {
 }
 
 const ROOT_PCI = "0x4";
-const DATA_PCI = "0x5";
+/** q35's root bus takes no hotplug: the data disk sits behind a PCIe root port, as Nova's q35 guests' volumes do. */
+const DATA_PORT = { id: "dataport", addr: "0x5" };
 const SEED_PCI = "0x6";
 
 export class Vm {
@@ -91,6 +92,7 @@ export class Vm {
       "-device", `virtio-blk-pci,drive=seed,addr=${SEED_PCI}`,
       "-netdev", `user,id=net0,hostfwd=tcp:${https.host}:${https.port}-:443,hostfwd=tcp:127.0.0.1:${ssh}-:22`,
       "-device", "virtio-net-pci,netdev=net0,addr=0x3",
+      "-device", `pcie-root-port,id=${DATA_PORT.id},chassis=1,addr=${DATA_PORT.addr}`,
       ...(options.dataDiskAtBoot ? this.dataDiskArgs() : []),
     ];
     fs.appendFileSync(this.consoleLog, `\n===== boot ${options.instanceId} (${options.accel}) =====\n`);
@@ -98,15 +100,26 @@ export class Vm {
   }
 
   private dataDiskArgs(): string[] {
-    return ["-drive", `file=${this.dataDisk.file},if=none,id=data,format=raw`, "-device", `virtio-blk-pci,drive=data,serial=${this.dataDisk.serial},addr=${DATA_PCI}`];
+    return ["-drive", `file=${this.dataDisk.file},if=none,id=data,format=raw`, "-device", this.dataDiskDevice()];
+  }
+
+  private dataDiskDevice(): string {
+    return `virtio-blk-pci,drive=data,serial=${this.dataDisk.serial},bus=${DATA_PORT.id},id=datadisk`;
   }
 
   get running(): boolean {
     return this.process !== undefined && this.process.exitCode === null && this.process.signalCode === null;
   }
 
-  /** A human monitor command, as an admin would type it in QEMU's monitor. */
+  /** A human monitor command, as an admin would type it in QEMU's monitor; QEMU's "Error:" replies throw. */
   async monitor(command: string): Promise<string> {
+    const output = await this.monitorReply(command);
+    const error = /^Error: .*$/m.exec(output);
+    if (error) throw new Error(`QEMU monitor refused "${command.split(" ")[0]}": ${error[0]}`);
+    return output;
+  }
+
+  private async monitorReply(command: string): Promise<string> {
     return new Promise((resolve, reject) => {
       const socket = net.connect(this.monitorSocket);
       let output = "";
@@ -125,7 +138,7 @@ export class Vm {
   /** Hot-plugs the data disk, as a Cinder attach does. */
   async attachDataDisk(): Promise<void> {
     await this.monitor(`drive_add 0 file=${this.dataDisk.file},if=none,id=data,format=raw`);
-    await this.monitor(`device_add virtio-blk-pci,drive=data,serial=${this.dataDisk.serial},addr=${DATA_PCI},id=datadisk`);
+    await this.monitor(`device_add ${this.dataDiskDevice()}`);
   }
 
   /** Stops the instance: ACPI power-off, then kill after `graceMs`. */

@@ -373,7 +373,11 @@ async function faultChecks(lab: Lab, checks: Checks, runId: string, accel: "kvm"
     const onRoot = lab.sshOk("sudo find /srv/mlflow-data -mindepth 1 -maxdepth 1 | wc -l").trim();
     if (lab.ssh("mountpoint -q /srv/mlflow-data").status === 0 || onRoot !== "0") throw new Error(`the empty mount point holds ${onRoot} entries`);
     await lab.vm.attachDataDisk();
-    await waitFor("mlflow after the volume came", () => healthyThroughNginx(lab), SERVER_START_TIMEOUT_MS);
+    await waitFor("the volume in the guest", () => Promise.resolve(lab.ssh(`test -e /dev/disk/by-id/virtio-${lab.volumeSerial}`).status === 0), 120_000);
+    await waitFor("mlflow after the volume came", () => healthyThroughNginx(lab), SERVER_START_TIMEOUT_MS).catch((error: unknown) => {
+      const units = lab.ssh("systemctl --no-pager --lines=15 status 'srv-mlflow\\x2ddata.mount' 'postgresql@*-mlflow' mlflow").output;
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${units}`);
+    });
     if (!findRun(lab, runId)) throw new Error("the run is gone");
     return `Postgres was ${postgres} until the volume came`;
   });
