@@ -93,7 +93,7 @@ export const CONFIG_KEYS = {
   artifactMode: { type: "string", server: "replaced", shape: oneOf(["proxied", "direct"]), default: "proxied", defaultReason: "researchers hold no bucket keys", example: "proxied", description: "proxied (artifacts through the server) or direct (researchers write to the bucket with their own keys)." },
   artifactMultipartUpload: {
     type: "boolean", shape: boolean(), default: true, defaultReason: "large uploads go in parallel parts (bench P2)", example: "false",
-    description: "proxied mode: artifacts from 100 MiB up go in parallel parts to presigned URLs of the object store, which researchers must then reach.",
+    description: "proxied mode: artifacts from 16 MiB up go in parallel parts to presigned URLs of the object store, which researchers must then reach and trust (always off when objectStoreCaCert is set).",
   },
   mlflowVersion: {
     type: "string", server: "replaced", when: vmOptional, default: MLFLOW_VERSION, defaultReason: "the version every test runs", example: MLFLOW_VERSION,

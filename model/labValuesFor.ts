@@ -29,6 +29,16 @@ function memberPassword(provisioned: ProvisionedValues, username: string): strin
   return password;
 }
 
+/**
+ * Parts go from the researcher's machine straight to the object store, at URLs the server signs.
+ * An object store with a private CA would refuse them there: the bundle carries the lab's CA,
+ * not the object store's, so such a lab keeps every upload on the server.
+ */
+function uploadsInParts(config: LabConfig<unknown>): boolean {
+  const privateObjectStoreCa = config.server.hosting === "vm" && config.server.objectStore.caCertPem !== undefined;
+  return config.artifacts.multipartUpload && !privateObjectStoreCa;
+}
+
 export function labValuesFor(config: LabConfig<unknown>, provisioned: ProvisionedValues): LabValues {
   const direct = provisioned.directArtifacts;
   return {
@@ -42,7 +52,7 @@ export function labValuesFor(config: LabConfig<unknown>, provisioned: Provisione
     artifacts:
       config.artifacts.mode === "direct" && direct
         ? { mode: "direct", ...direct }
-        : { mode: "proxied", ...(config.artifacts.multipartUpload ? {} : { multipartUpload: false }) },
+        : { mode: "proxied", ...(uploadsInParts(config) ? {} : { multipartUpload: false }) },
     runai: {
       project: config.runai.project,
       ...(config.runai.kubeContext !== undefined ? { kubeContext: config.runai.kubeContext } : {}),

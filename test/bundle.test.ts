@@ -42,7 +42,7 @@ describe("mlflow_env.sh", () => {
       MLFLOW_TRACKING_USERNAME: "ocean-lab",
       MLFLOW_TRACKING_PASSWORD: "fixture-password-not-real",
       MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD: "true",
-      MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE: "104857600",
+      MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE: "16777216",
     });
   });
 

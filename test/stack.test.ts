@@ -274,6 +274,14 @@ describe("ArtifactStore", () => {
     expect(plain(named(off, "ocean-lab-runai-env").inputs.stringData)).not.toHaveProperty("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD");
   });
 
+  it("keeps uploads on the server when the object store has a private CA", async () => {
+    // Researchers' machines would meet that CA at the presigned URLs, and the bundle does not carry it.
+    const objectStoreCaCert = "-----BEGIN CERTIFICATE-----\nprivate-object-store\n-----END CERTIFICATE-----\n";
+    const evaluation = await evaluate({ ...minimalRawConfig(), objectStoreCaCert });
+    expect((await unwrap<LabValues>(evaluation.outputs.labValues)).artifacts).toEqual({ mode: "proxied", multipartUpload: false });
+    expect(plain(named(evaluation, "ocean-lab-runai-env").inputs.stringData)).not.toHaveProperty("MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD");
+  });
+
   it("adopts an existing bucket by reading it, and changes nothing about it", async () => {
     const evaluation = await evaluate({ ...minimalRawConfig(), bucketMode: "adopt", bucketName: "shared-ocean" });
     expect(named(evaluation, "ocean-lab-artifacts-bucket").readId).toBe("shared-ocean");
