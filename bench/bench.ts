@@ -50,7 +50,7 @@ const PROFILES: Record<Profile["name"], Profile> = {
     trainingLoop: { steps: 100, stepSeconds: 0.05, concurrencies: [1, 4] },
   },
   smoke: {
-    name: "smoke", seconds: 1, repeats: 1, ks: [1, 2], labCounts: [1, 2],
+    name: "smoke", seconds: 2, repeats: 1, ks: [1, 2], labCounts: [1, 2],
     artifacts: [{ shape: "file", mib: 1 }, { shape: "folder", files: 5, kib: 4 }],
     multipart: multipartTrials([12], [5]),
     trainingLoop: { steps: 20, stepSeconds: 0.05, concurrencies: [1, 2] },
