@@ -379,7 +379,8 @@ async function faultChecks(lab: Lab, checks: Checks, runId: string, accel: "kvm"
       throw new Error(`${error instanceof Error ? error.message : String(error)}\n${units}`);
     });
     if (!findRun(lab, runId)) throw new Error("the run is gone");
-    return `Postgres was ${postgres} until the volume came`;
+    // A glob names no unit until systemd has loaded one: is-active then prints nothing.
+    return `Postgres was ${postgres || "not started"} until the volume came`;
   });
 }
 
