@@ -42,9 +42,6 @@ export function mlflowEnvironment(values: LabValues, caCertPath?: string): Envir
   if (values.experimentName !== undefined) {
     variables.push({ name: "MLFLOW_EXPERIMENT_NAME", value: values.experimentName, secret: false });
   }
-  // A training step does not wait for its metrics to reach the server (bench P4); the bundle
-  // README says how a job flushes them before it ends.
-  variables.push({ name: "MLFLOW_ENABLE_ASYNC_LOGGING", value: "true", secret: false });
   const artifacts = values.artifacts;
   switch (artifacts.mode) {
     case "proxied":

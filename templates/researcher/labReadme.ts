@@ -64,14 +64,10 @@ export function renderLabReadme(values: LabValues, files: readonly string[]): st
     "",
     "## Before a job ends",
     "",
-    "`mlflow_env.sh` turns on MLflow's asynchronous logging (`MLFLOW_ENABLE_ASYNC_LOGGING=true`):",
-    "`log_metric` and friends queue their points and return, so a training step does not wait for",
-    "the server. The queue is sent when the run ends, and when Python exits normally.",
-    "",
     "Slurm and Kubernetes send SIGTERM before they kill a job (time limit, preemption, `scancel`).",
-    "Python's default answer ends the process without its exit hooks, so the points still queued",
-    "are lost and the run stays RUNNING. Turn SIGTERM into a normal exit near the top of your",
-    "training script; MLflow then sends what it queued and ends the run:",
+    "Python's default answer ends the process without its exit hooks, so metrics MLflow still",
+    "queues (asynchronous logging) are lost and the run stays RUNNING. Turn SIGTERM into a normal",
+    "exit near the top of your training script; MLflow then sends what it queued and ends the run:",
     "",
     "```python",
     "import signal, sys",
@@ -79,8 +75,6 @@ export function renderLabReadme(values: LabValues, files: readonly string[]): st
     "```",
     "",
     "At a checkpoint, `mlflow.flush_async_logging()` waits until every queued point is on the server.",
-    "To log synchronously (each call waits, and raises if the server refuses), run",
-    "`export MLFLOW_ENABLE_ASYNC_LOGGING=false` after sourcing the env, or pass `synchronous=True`.",
   ];
   if (has("mlflow_env.offline.sh")) {
     lines.push(
