@@ -98,6 +98,13 @@ describe("the server launch shared by the VM and the local lab", () => {
     for (const [name, value] of Object.entries(POSTGRES_SETTINGS)) expect(bootstrap).toContain(`pg_conftool "$PG_VERSION" mlflow set ${name} '${value}'`);
   });
 
+  it("gives each of a worker's 40 request threads a connection, and Postgres room for every worker's two pools", () => {
+    // With 5+5, requests beyond the 10th waited 30 s on the pool and got 400 (not retried): bench P4 lost points.
+    const perEngine = SERVER_DEFAULTS.sqlalchemyPoolSize + SERVER_DEFAULTS.sqlalchemyMaxOverflow;
+    expect(perEngine).toBeGreaterThanOrEqual(40);
+    expect(Number(POSTGRES_SETTINGS.max_connections)).toBeGreaterThanOrEqual(SERVER_DEFAULTS.workers * perEngine * 2);
+  });
+
   it("refuses an auth ini value configparser would misread", () => {
     expect(() => renderServerFiles({ ...vmLaunchSpec(), admin: { username: "admin", password: "100%" } })).toThrow(/must not contain '%'/);
   });

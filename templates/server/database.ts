@@ -19,10 +19,11 @@ export function renderDatabaseSetupSql(): string {
 }
 
 /**
- * Postgres settings of the VM's cluster and the local lab's alike. Postgres' default of 100
- * connections was exhausted by 32 concurrent writers beside the server's pools (bench P1:
- * "remaining connection slots are reserved"); each idle connection costs a few MiB.
+ * Postgres settings of the VM's cluster and the local lab's alike. The server's 4 workers may
+ * hold up to 40 connections each to the tracking database and briefly as many to the auth one
+ * (model/launchSpec.ts); 200 ran out under 16 asynchronous jobs ("remaining connection slots
+ * are reserved", answered 503 and retried). An idle connection costs a few MiB.
  */
 export const POSTGRES_SETTINGS: Readonly<Record<string, string>> = {
-  max_connections: "200",
+  max_connections: "400",
 };
