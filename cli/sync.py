@@ -22,7 +22,9 @@ from mlflow.tracking import MlflowClient
 SOURCE_TAG = "mlflow_lab.sync.source_run_id"
 COMPLETE_TAG = "mlflow_lab.sync.complete"
 PARENT_TAG = "mlflow.parentRunId"
-# The server caps a log_batch at 1,000 metrics and 100 params.
+# The server caps a log_batch at 1,000 metrics and 100 params. Every log_batch is synchronous
+# whatever the env says (it turns asynchronous logging on): a run is marked complete only after
+# the server has acknowledged all of it.
 METRICS_PER_BATCH = 1000
 PARAMS_PER_BATCH = 100
 # Metric histories go up side by side: the server has several workers, and each batch waits on
@@ -117,14 +119,14 @@ def import_run(source, target, experiment_id, run, parents, totals):
     run_id = created.info.run_id
     params = [Param(key, value) for key, value in data.params.items()]
     for start in range(0, len(params), PARAMS_PER_BATCH):
-        target.log_batch(run_id, params=params[start:start + PARAMS_PER_BATCH])
+        target.log_batch(run_id, params=params[start:start + PARAMS_PER_BATCH], synchronous=True)
     batches = []
     for key in data.metrics:
         history = [Metric(key, metric.value, metric.timestamp, metric.step) for metric in source.get_metric_history(info.run_id, key)]
         batches.extend(history[start:start + METRICS_PER_BATCH] for start in range(0, len(history), METRICS_PER_BATCH))
     with ThreadPoolExecutor(max_workers=UPLOADERS) as uploaders:
         # list() re-raises the first failure here, before the run can be marked complete.
-        list(uploaders.map(lambda batch: target.log_batch(run_id, metrics=batch), batches))
+        list(uploaders.map(lambda batch: target.log_batch(run_id, metrics=batch, synchronous=True), batches))
     points = sum(len(batch) for batch in batches)
     folder = local_artifact_dir(info.artifact_uri)
     files = sum(len(names) for _, _, names in os.walk(folder)) if os.path.isdir(folder) else 0
@@ -133,7 +135,7 @@ def import_run(source, target, experiment_id, run, parents, totals):
         totals["bytes"] += sum(os.path.getsize(os.path.join(where, name)) for where, _, names in os.walk(folder) for name in names)
     if info.status != "RUNNING":
         target.set_terminated(run_id, status=info.status, end_time=info.end_time)
-    target.log_batch(run_id, tags=[RunTag(COMPLETE_TAG, "true")])
+    target.log_batch(run_id, tags=[RunTag(COMPLETE_TAG, "true")], synchronous=True)
     totals["params"] += len(params)
     totals["points"] += points
     totals["files"] += files

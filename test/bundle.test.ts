@@ -34,13 +34,16 @@ function writeToTemp(files: BundleFile[]): string {
 }
 
 describe("mlflow_env.sh", () => {
-  it("sets exactly the proxied-mode variables: tracking and multipart uploads, no S3 keys", () => {
+  it("sets exactly the proxied-mode variables: tracking, asynchronous logging and multipart uploads, no S3 keys", () => {
     const values = proxiedLabValues();
     const dir = writeToTemp(renderBundle(values, BUNDLE_DIR));
     expect(sourcedEnvironment(path.join(dir, "mlflow_env.sh"), dir)).toEqual({
       MLFLOW_TRACKING_URI: "https://mlflow.ocean-lab.example.org",
       MLFLOW_TRACKING_USERNAME: "ocean-lab",
       MLFLOW_TRACKING_PASSWORD: "fixture-password-not-real",
+      MLFLOW_ENABLE_ASYNC_LOGGING: "true",
+      MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS: "2",
+      MLFLOW_ASYNC_LOGGING_THREADPOOL_SIZE: "2",
       MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD: "true",
       MLFLOW_MULTIPART_UPLOAD_MINIMUM_FILE_SIZE: "16777216",
     });
@@ -49,7 +52,7 @@ describe("mlflow_env.sh", () => {
   it("leaves multipart uploads off when the lab's researchers cannot reach the object store", () => {
     const values = proxiedLabValues();
     const dir = writeToTemp(renderBundle({ ...values, artifacts: { mode: "proxied", multipartUpload: false } }, BUNDLE_DIR));
-    expect(Object.keys(sourcedEnvironment(path.join(dir, "mlflow_env.sh"), dir))).toEqual(["MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"]);
+    expect(Object.keys(sourcedEnvironment(path.join(dir, "mlflow_env.sh"), dir)).sort()).toEqual(["MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS", "MLFLOW_ASYNC_LOGGING_THREADPOOL_SIZE", "MLFLOW_ENABLE_ASYNC_LOGGING", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME"]);
   });
 
   it("sets the direct-mode S3 variables, path addressing and the shipped CA path", () => {
@@ -60,6 +63,9 @@ describe("mlflow_env.sh", () => {
       MLFLOW_TRACKING_PASSWORD: "fixture-password-not-real",
       MLFLOW_TRACKING_SERVER_CERT_PATH: `${BUNDLE_DIR}/lab-ca.pem`,
       MLFLOW_EXPERIMENT_NAME: "ocean currents",
+      MLFLOW_ENABLE_ASYNC_LOGGING: "true",
+      MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS: "2",
+      MLFLOW_ASYNC_LOGGING_THREADPOOL_SIZE: "2",
       MLFLOW_S3_ENDPOINT_URL: "https://object-arbutus.example.org",
       AWS_ACCESS_KEY_ID: "fixture-access-key",
       AWS_SECRET_ACCESS_KEY: "fixture-secret-key",
@@ -242,6 +248,9 @@ describe("mltf_config.json (CONTRACTS §3)", () => {
       MLFLOW_TRACKING_URI: "https://mlflow.ocean-lab.example.org",
       MLFLOW_TRACKING_SERVER_CERT_PATH: `${BUNDLE_DIR}/lab-ca.pem`,
       MLFLOW_EXPERIMENT_NAME: expect.any(String) as string,
+      MLFLOW_ENABLE_ASYNC_LOGGING: "true",
+      MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS: "2",
+      MLFLOW_ASYNC_LOGGING_THREADPOOL_SIZE: "2",
       MLFLOW_S3_ENDPOINT_URL: "https://object-arbutus.example.org",
       AWS_DEFAULT_REGION: "us-east-1",
       MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE: "path",

@@ -36,14 +36,14 @@ describe("npm run bench -- --smoke", () => {
     // also from a job terminated with SIGTERM (the flush the README documents).
     const { p4 } = results;
     for (const k of ["k1", "k2"]) {
-      for (const logging of ["mlflowDefaults", "labEnv", "asyncLogging"]) {
+      for (const logging of ["mlflowDefaults", "labEnv"]) {
         expect(p4.byK[k][logging].pointsExpected).toBeGreaterThan(0);
         expect(p4.byK[k][logging].pointsLost, `${k} ${logging}`).toBe(0);
       }
       expect(Number.isFinite(p4.byK[k].labEnvOverhead)).toBe(true);
     }
     // The flush the bundle README documents, and MLflow's synchronous default, lose nothing.
-    for (const drill of ["labEnvWithHandler", "mlflowDefaultsDefaultSigterm", "asyncLoggingWithHandler"]) {
+    for (const drill of ["labEnvWithHandler", "mlflowDefaultsDefaultSigterm"]) {
       expect(p4.sigterm[drill].stepsLogged, drill).toBeGreaterThan(0);
       expect(p4.sigterm[drill].pointsLost, drill).toBe(0);
     }

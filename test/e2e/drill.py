@@ -30,11 +30,11 @@ def snapshot(run_id):
 
 def log_run(name, metric_keys, steps, artifact_bytes=0):
     with mlflow.start_run(run_name=name) as run:
-        mlflow.log_params({"optimizer": "adam", "lr": "0.001", "note": "it's $HOME `x`"})
-        mlflow.set_tags({"owner": "drill", "phase": name})
+        mlflow.log_params({"optimizer": "adam", "lr": "0.001", "note": "it's $HOME `x`"}, synchronous=True)
+        mlflow.set_tags({"owner": "drill", "phase": name}, synchronous=True)
         now = int(time.time() * 1000)
         for key in metric_keys:
-            client.log_batch(run.info.run_id, metrics=[Metric(key, 1.0 / (step + 1), now + step, step) for step in range(steps)])
+            client.log_batch(run.info.run_id, metrics=[Metric(key, 1.0 / (step + 1), now + step, step) for step in range(steps)], synchronous=True)
         digest = None
         if artifact_bytes:
             with tempfile.TemporaryDirectory() as folder:
