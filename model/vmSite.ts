@@ -3,7 +3,7 @@
  * the units and the admin's commands use. The local lab declares its own (localLab/).
  */
 import { type BackupSite, repoEndpointOf, type UpgradeSite } from "./backupSpec";
-import { BOTO3_VERSION, PSYCOPG2_VERSION } from "./versions";
+import { BOTO3_VERSION, PSYCOPG2_VERSION, UVLOOP_VERSION } from "./versions";
 
 /** The Cinder volume holding Postgres and what the lab must remember across rebuilds. */
 export const DATA_MOUNT = "/srv/mlflow-data";
@@ -50,7 +50,7 @@ export function vmUpgradeSite(targetVersion: string): UpgradeSite {
   return {
     targetVersion,
     venvsDir,
-    installVenv: `python3 -m venv ${venv} && ${venv}/bin/pip install --quiet "mlflow[auth]==$version" psycopg2-binary==${PSYCOPG2_VERSION} boto3==${BOTO3_VERSION}`,
+    installVenv: `python3 -m venv ${venv} && ${venv}/bin/pip install --quiet "mlflow[auth]==$version" psycopg2-binary==${PSYCOPG2_VERSION} boto3==${BOTO3_VERSION} uvloop==${UVLOOP_VERSION}`,
     asService: ["runuser", "-u", SERVICE_USER, "--"],
   };
 }

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as http from "node:http";
+import * as net from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalLab, LocalLabSummary } from "../../localLab/lab";
@@ -22,6 +23,34 @@ function request(port: number, pathname: string, headers: Record<string, string>
     });
     req.on("error", reject);
     req.end();
+  });
+}
+
+/**
+ * GET /health `count` times on one kept-alive connection; for each, the milliseconds between the
+ * response's first bytes and its last (the body "OK").
+ */
+function keptAliveBodyDelays(port: number, count: number): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const delays: number[] = [];
+    let received = "";
+    let firstBytesAt = 0;
+    const ask = () => socket.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    socket.on("connect", ask);
+    socket.on("data", (chunk) => {
+      if (received === "") firstBytesAt = performance.now();
+      received += chunk.toString();
+      if (!received.endsWith("\r\n\r\nOK")) return;
+      delays.push(performance.now() - firstBytesAt);
+      received = "";
+      if (delays.length < count) ask();
+      else {
+        socket.end();
+        resolve(delays);
+      }
+    });
+    socket.on("error", reject);
   });
 }
 
@@ -68,6 +97,13 @@ describe("local lab, proxied artifacts: a real MLflow client through mlflow_env.
 
   it("puts the 20 MiB artifact in the bucket, byte for byte", () => {
     expect(objectsUnder(lab, "mlflow-e2e-proxied", `artifacts/${logged.experiment_id}/${logged.run_id}/`)).toEqual({ [`artifacts/${logged.experiment_id}/${logged.run_id}/artifacts/weights.bin`]: { size: logged.size, sha256: logged.sha256 } });
+  });
+
+  it("answers on a kept-alive connection without a 40 ms stall between headers and body", async () => {
+    // Without uvloop the server wrote them apart with Nagle on: the body waited for the client's delayed ACK.
+    const delays = await keptAliveBodyDelays(lab.state().ports.mlflow, 12);
+    const sorted = delays.slice(2).sort((a, b) => a - b);
+    expect(sorted[Math.floor(sorted.length / 2)], `body delays ${delays.map((ms) => ms.toFixed(1)).join(", ")} ms`).toBeLessThan(20);
   });
 
   it("answers 401 without credentials and to MLflow's stock admin password", async () => {
