@@ -42,12 +42,40 @@ function upload(lab: LocalLab, spec: ArtifactShape & { readonly multipart?: { mi
   return lastJsonLine<UploadFigures>(output);
 }
 
-/** Each shape through one lab's env (its artifact mode and multipart settings as rendered). */
-export function measureShapes(lab: LocalLab, shapes: readonly ArtifactShape[]): Record<string, UploadFigures> {
-  const figures: Record<string, UploadFigures> = {};
+/** Medians of repeated uploads; rawSpread is (max - min) / median of raw S3's MB/s. */
+export interface ShapeFigures extends UploadFigures {
+  readonly rawSpread: number;
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+
+/**
+ * Each shape through one lab's env (its artifact mode and multipart settings as rendered),
+ * `repeats` times: raw S3 on loopback varied 93-241 MB/s between single uploads, so the figures
+ * are the medians of raw and MLflow seconds, and `rawSpread` says how far raw S3 moved.
+ */
+export function measureShapes(lab: LocalLab, shapes: readonly ArtifactShape[], repeats: number): Record<string, ShapeFigures> {
+  const figures: Record<string, ShapeFigures> = {};
   for (const shape of shapes) {
-    log(`P2 ${lab.labConfig().artifacts.mode} ${shapeName(shape)}: through mlflow_env.sh vs raw boto3`);
-    figures[shapeName(shape)] = upload(lab, shape);
+    const trials: UploadFigures[] = [];
+    for (let repeat = 1; repeat <= repeats; repeat++) {
+      log(`P2 ${lab.labConfig().artifacts.mode} ${shapeName(shape)}: through mlflow_env.sh vs raw boto3, ${repeat}/${repeats}`);
+      trials.push(upload(lab, shape));
+    }
+    const rawSeconds = median(trials.map((trial) => trial.rawSeconds));
+    const mlflowSeconds = median(trials.map((trial) => trial.mlflowSeconds));
+    const rawMBpsAll = trials.map((trial) => trial.rawMBps);
+    const megabytes = trials[0].rawMBps * trials[0].rawSeconds;
+    figures[shapeName(shape)] = {
+      rawSeconds, mlflowSeconds,
+      rawMBps: megabytes / rawSeconds, mlflowMBps: megabytes / mlflowSeconds,
+      ratio: rawSeconds / mlflowSeconds,
+      rawSpread: (Math.max(...rawMBpsAll) - Math.min(...rawMBpsAll)) / median(rawMBpsAll),
+    };
   }
   return figures;
 }
@@ -87,11 +115,11 @@ export function multipartTrials(sizesMiB: readonly number[], chunksMiB: readonly
   ]);
 }
 
-export function printArtifacts(p2: { direct: Record<string, UploadFigures>; proxied: Record<string, UploadFigures>; multipart: (MultipartTrial & UploadFigures)[] }, fmt: (n: unknown) => string): void {
+export function printArtifacts(p2: { direct: Record<string, ShapeFigures>; proxied: Record<string, ShapeFigures>; multipart: (MultipartTrial & UploadFigures)[] }, fmt: (n: unknown) => string): void {
   console.log("\nP2 artifacts (MB/s through the env, raw boto3, ratio)");
   for (const mode of ["direct", "proxied"] as const) {
     for (const [shape, f] of Object.entries(p2[mode])) {
-      console.log(`${mode.padEnd(8)} ${shape.padEnd(22)} mlflow ${fmt(f.mlflowMBps).padStart(7)}   raw ${fmt(f.rawMBps).padStart(7)}   ratio ${fmt(f.ratio)}`);
+      console.log(`${mode.padEnd(8)} ${shape.padEnd(22)} mlflow ${fmt(f.mlflowMBps).padStart(7)}   raw ${fmt(f.rawMBps).padStart(7)} (spread ${Math.round(100 * f.rawSpread)} %)   ratio ${fmt(f.ratio)}`);
     }
   }
   for (const shape of Object.keys(p2.proxied)) {

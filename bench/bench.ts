@@ -24,10 +24,15 @@ const BENCH = path.join(REPO_ROOT, "bench");
 
 interface Profile {
   readonly name: "full" | "quick" | "smoke";
-  readonly seconds: number;
+  /**
+   * P1 window per K. At K = 32, 32 client processes share 2 cores with the servers: 20 s windows
+   * disagreed by up to 34 % (2026-12-02), so that K gets longer ones.
+   */
+  readonly secondsAtK: Readonly<Record<number, number>>;
   /** Windows per P1 point: their spread says whether the window is long enough. */
   readonly repeats: number;
-  readonly ks: readonly number[];
+  /** Uploads per P2 shape and mode; the medians are reported. */
+  readonly artifactRepeats: number;
   /** P2: what is uploaded through each lab's env, and the proxied multipart sweep. */
   readonly artifacts: readonly ArtifactShape[];
   readonly multipart: readonly MultipartTrial[];
@@ -38,19 +43,19 @@ interface Profile {
 
 const PROFILES: Record<Profile["name"], Profile> = {
   full: {
-    name: "full", seconds: 20, repeats: 2, ks: [1, 8, 32], labCounts: [1, 10, 50],
+    name: "full", secondsAtK: { 1: 20, 8: 20, 32: 45 }, repeats: 2, artifactRepeats: 3, labCounts: [1, 10, 50],
     artifacts: [{ shape: "file", mib: 256 }, { shape: "file", mib: 64 }, { shape: "folder", files: 2000, kib: 16 }],
     multipart: multipartTrials([16, 64, 256], [8, 16, 32]),
     trainingLoop: { steps: 300, stepSeconds: 0.05, concurrencies: [1, 16] },
   },
   quick: {
-    name: "quick", seconds: 4, repeats: 2, ks: [1, 8, 32], labCounts: [1, 10, 50],
+    name: "quick", secondsAtK: { 1: 4, 8: 4, 32: 8 }, repeats: 2, artifactRepeats: 1, labCounts: [1, 10, 50],
     artifacts: [{ shape: "file", mib: 64 }, { shape: "folder", files: 200, kib: 16 }],
     multipart: multipartTrials([64], [8, 32]),
     trainingLoop: { steps: 100, stepSeconds: 0.05, concurrencies: [1, 4] },
   },
   smoke: {
-    name: "smoke", seconds: 2, repeats: 1, ks: [1, 2], labCounts: [1, 2],
+    name: "smoke", secondsAtK: { 1: 2, 2: 2 }, repeats: 1, artifactRepeats: 1, labCounts: [1, 2],
     artifacts: [{ shape: "file", mib: 1 }, { shape: "folder", files: 5, kib: 4 }],
     multipart: multipartTrials([12], [5]),
     trainingLoop: { steps: 20, stepSeconds: 0.05, concurrencies: [1, 2] },
@@ -72,11 +77,20 @@ interface P1Figures {
   spread: number;
 }
 
+const p1Ks = (profile: Profile) => Object.keys(profile.secondsAtK).map(Number);
+
 const P1_TARGETS = ["lab", "handmade", "sqlite", "ceiling"] as const;
 
 function python(what: string, args: string[], env: Record<string, string>): string {
   return run(what, PYTHON, args, { env: { ...process.env, ...env } });
 }
+
+/**
+ * The seeds install MLflow alone, without uvloop, which our venv (shared with the lab server)
+ * holds: uvicorn reads its options from UVICORN_* variables, so this gives their servers the
+ * event loop they would have, flags unchanged.
+ */
+const SEEDS_EVENT_LOOP = { UVICORN_LOOP: "asyncio" };
 
 /** The seeds' setup: `mlflow server` with a sqlite store and local artifacts, default flags. */
 async function startSqliteServer(): Promise<{ uri: string; dbPath: string; stop: () => Promise<void> }> {
@@ -85,7 +99,7 @@ async function startSqliteServer(): Promise<{ uri: string; dbPath: string; stop:
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const dbPath = path.join(dir, "mlflow.db");
-  const pid = startDetached(path.join(REPO_ROOT, ".venv", "bin", "mlflow"), ["server", "--backend-store-uri", `sqlite:///${dbPath}`, "--default-artifact-root", path.join(dir, "artifacts"), "--port", String(port)], path.join(dir, "mlflow.log"));
+  const pid = startDetached(path.join(REPO_ROOT, ".venv", "bin", "mlflow"), ["server", "--backend-store-uri", `sqlite:///${dbPath}`, "--default-artifact-root", path.join(dir, "artifacts"), "--port", String(port)], path.join(dir, "mlflow.log"), { env: { ...process.env, ...SEEDS_EVENT_LOOP } });
   const uri = `http://127.0.0.1:${port}`;
   await waitFor("sqlite mlflow", () => mlflowHealthy(uri), 300_000, () => !isAlive(pid)).catch(async (error: unknown) => {
     await stopGroup(pid);
@@ -104,7 +118,7 @@ async function startHandmade(lab: LocalLab): Promise<{ uri: string; pgDsn: strin
   const database = trackingDatabase(lab, "handmade");
   const port = await freePort();
   const logFile = path.join(lab.root, "handmade-mlflow.log");
-  const env = { ...process.env, ...lab.s3Environment(state), MLFLOW_BACKEND_STORE_URI: database.storeUri };
+  const env = { ...process.env, ...lab.s3Environment(state), ...SEEDS_EVENT_LOOP, MLFLOW_BACKEND_STORE_URI: database.storeUri };
   const pid = startDetached(path.join(REPO_ROOT, ".venv", "bin", "mlflow"), ["server", "--default-artifact-root", `s3://${lab.bucket}/handmade`, "--port", String(port)], logFile, { env });
   const uri = `http://127.0.0.1:${port}`;
   // Four workers start slowly on a loaded machine; one that never answers is not left running.
@@ -118,9 +132,10 @@ async function startHandmade(lab: LocalLab): Promise<{ uri: string; pgDsn: strin
 /** A P1 point measured `repeats` times: batches/s averaged, the rest from the last window. */
 function measureP1Point(profile: Profile, target: { name: string; mode: string; uri?: string; db: Record<string, string>; env: Record<string, string> }, k: number): P1Figures {
   const windows: P1Figures[] = [];
+  const seconds = profile.secondsAtK[k];
   for (let repeat = 0; repeat < profile.repeats; repeat++) {
-    log(`P1 K=${k} ${target.name}: ${profile.seconds} s of log_batch(100 metrics), window ${repeat + 1}/${profile.repeats}`);
-    const spec = { name: target.name, mode: target.mode, uri: target.uri, db: target.db, k, seconds: profile.seconds };
+    log(`P1 K=${k} ${target.name}: ${seconds} s of log_batch(100 metrics), window ${repeat + 1}/${profile.repeats}`);
+    const spec = { name: target.name, mode: target.mode, uri: target.uri, db: target.db, k, seconds };
     windows.push(lastJsonLine<P1Figures>(python(`P1 ${target.name}`, [path.join(BENCH, "p1.py"), JSON.stringify(spec)], target.env)));
   }
   const rates = windows.map((window) => window.batchesPerSecond);
@@ -139,7 +154,7 @@ function measureP1(profile: Profile, lab: LocalLab, sqlite: { uri: string; dbPat
   const state = lab.state();
   const { storeUri, dsn: pgDsn } = trackingDatabase(lab);
   const results: Record<string, Record<string, unknown>> = {};
-  for (const k of profile.ks) {
+  for (const k of p1Ks(profile)) {
     const targets: { name: string; mode: string; uri?: string; db: Record<string, string>; env: Record<string, string> }[] = [
       { name: "lab", mode: "http", uri: `http://127.0.0.1:${state.ports.mlflow}`, db: { kind: "postgres" }, env: { MLFLOW_TRACKING_USERNAME: lab.name, MLFLOW_TRACKING_PASSWORD: state.secrets.researcherPassword, BENCH_PG_DSN: pgDsn } },
       { name: "handmade", mode: "http", uri: handmade.uri, db: { kind: "postgres" }, env: { BENCH_PG_DSN: handmade.pgDsn } },
@@ -200,7 +215,8 @@ function printTable(results: { p1: Record<string, Record<string, unknown>>; p2: 
 async function main() {
   const profileName = process.argv.includes("--smoke") ? "smoke" : process.argv.includes("--quick") ? "quick" : "full";
   const profile = PROFILES[profileName];
-  log(`profile ${profile.name}: ${profile.seconds} s per P1 point, K = ${profile.ks.join(", ")}, artifacts ${profile.artifacts.map(shapeName).join(", ")}`);
+  const windows = p1Ks(profile).map((k) => `K=${k} ${profile.secondsAtK[k]} s`).join(", ");
+  log(`profile ${profile.name}: P1 windows ${windows} (x${profile.repeats}), artifacts ${profile.artifacts.map(shapeName).join(", ")} (x${profile.artifactRepeats})`);
   const proxiedLab = new LocalLab({ name: "bench", artifactMode: "proxied", log });
   const directLab = new LocalLab({ name: "bench-direct", artifactMode: "direct", log });
   let sqlite: Awaited<ReturnType<typeof startSqliteServer>> | undefined;
@@ -215,8 +231,8 @@ async function main() {
     await sqlite.stop();
     await handmade.stop();
     sqlite = handmade = undefined;
-    const direct = measureShapes(directLab, profile.artifacts);
-    const proxied = measureShapes(proxiedLab, profile.artifacts);
+    const direct = measureShapes(directLab, profile.artifacts, profile.artifactRepeats);
+    const proxied = measureShapes(proxiedLab, profile.artifacts, profile.artifactRepeats);
     const multipart = measureMultipart(proxiedLab, profile.multipart);
     const p4 = await measureP4(proxiedLab, profile.trainingLoop);
     const p3 = await measureP3(profile);
