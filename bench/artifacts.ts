@@ -69,6 +69,7 @@ export function measureShapes(lab: LocalLab, shapes: readonly ArtifactShape[], r
     const rawSeconds = median(trials.map((trial) => trial.rawSeconds));
     const mlflowSeconds = median(trials.map((trial) => trial.mlflowSeconds));
     const rawMBpsAll = trials.map((trial) => trial.rawMBps);
+    // Every trial uploads the same number of bytes.
     const megabytes = trials[0].rawMBps * trials[0].rawSeconds;
     figures[shapeName(shape)] = {
       rawSeconds, mlflowSeconds,

@@ -1,9 +1,9 @@
 /**
  * P4, what logging costs a training loop. Jobs of bench/p4_training.py (10 metrics per step) run
  * through the bundle's mlflow_env.sh against a local lab, K at a time: without logging, with
- * MLflow's defaults (synchronous logging), and with the env as rendered (asynchronous logging).
- * Every run's points are counted in Postgres. Then a SIGTERM drill: what a job terminated mid-run loses, with the bundle
- * README's handler and without.
+ * MLflow's defaults (synchronous logging), and with the env as rendered (asynchronous logging,
+ * buffered). Every run's points are counted in Postgres. Then a SIGTERM drill: what a job
+ * terminated mid-run loses, with the bundle README's handler and without.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
