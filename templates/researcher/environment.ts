@@ -18,7 +18,7 @@ export const MULTIPART_MINIMUM_BYTES = 16 * 1024 * 1024;
 
 /** Asynchronous logging, measured in bench P4 (16 jobs: 1 s / 2 s / 3 s and 1 / 2 / 10 senders). */
 export const ASYNC_LOGGING_BUFFERING_SECONDS = 2;
-export const ASYNC_LOGGING_SENDERS = 2;
+const ASYNC_LOGGING_SENDERS = 2;
 
 export interface EnvironmentVariable {
   readonly name: string;

@@ -1,5 +1,6 @@
 /** The README that ships in each lab's bundle: what the files are and the three ways to use them. */
 import type { LabValues } from "../../model/labValues";
+import { ASYNC_LOGGING_BUFFERING_SECONDS } from "./environment";
 
 export function renderLabReadme(values: LabValues, files: readonly string[]): string {
   const has = (name: string) => files.includes(name);
@@ -66,10 +67,10 @@ export function renderLabReadme(values: LabValues, files: readonly string[]): st
     "",
     "`mlflow_env.sh` turns on MLflow's asynchronous logging (`MLFLOW_ENABLE_ASYNC_LOGGING=true`):",
     "`log_metric` and friends queue their points and return, so a training step does not wait for",
-    "the server. The queue goes to the server every 2 s (points show in the UI that much later),",
+    `the server. The queue goes to the server every ${ASYNC_LOGGING_BUFFERING_SECONDS} s (points show in the UI that much later),`,
     "and in full when the run ends. **End your run** with `with mlflow.start_run():` around the",
     "training, or `mlflow.end_run()`: a run left for Python to end at exit loses the points of its",
-    "last 2 s (MLflow then logs \"Failed to submit batch for logging\").",
+    `last ${ASYNC_LOGGING_BUFFERING_SECONDS} s (MLflow then logs "Failed to submit batch for logging").`,
     "",
     "Slurm and Kubernetes send SIGTERM before they kill a job (time limit, preemption, `scancel`).",
     "Python's default answer ends the process at once, so the points still queued are lost and",
