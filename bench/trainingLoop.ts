@@ -11,6 +11,7 @@ import * as path from "node:path";
 import { type LocalLab, REPO_ROOT } from "../localLab/lab";
 import { PYTHON } from "../localLab/state";
 import { lastJsonLine, run } from "../localLab/processes";
+import { ASYNC_LOGGING_VARIABLES } from "../model/environmentNames";
 import { log } from "./progress";
 import { quoteForBash } from "../templates/shell";
 import { trackingDatabase } from "./trackingDatabase";
@@ -25,7 +26,7 @@ const METRICS_PER_STEP = 10;
 type Logging = "none" | "mlflowDefaults" | "labEnv";
 const ENV_OVERRIDES: Record<Logging, string> = {
   none: "",
-  mlflowDefaults: " && unset MLFLOW_ENABLE_ASYNC_LOGGING MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS MLFLOW_ASYNC_LOGGING_THREADPOOL_SIZE",
+  mlflowDefaults: ` && unset ${ASYNC_LOGGING_VARIABLES.join(" ")}`,
   labEnv: "",
 };
 interface JobResult {

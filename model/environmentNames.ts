@@ -14,15 +14,20 @@ export const ONLINE_ONLY_VARIABLES = [
   "AWS_SECRET_ACCESS_KEY",
 ] as const;
 
+/** The client's asynchronous logging, which the lab's environments switch on (bench P4). */
+export const ASYNC_LOGGING_VARIABLES = [
+  "MLFLOW_ENABLE_ASYNC_LOGGING",
+  "MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS",
+  "MLFLOW_ASYNC_LOGGING_THREADPOOL_SIZE",
+] as const;
+
 /** Names the lab's environments set, plus the one the Slurm plugin exports: extra variables may not redefine them. */
 export const RESERVED_VARIABLES: ReadonlySet<string> = new Set([
   "MLFLOW_TRACKING_URI",
   "MLFLOW_EXPERIMENT_NAME",
-  "MLFLOW_ENABLE_ASYNC_LOGGING",
-  "MLFLOW_ASYNC_LOGGING_BUFFERING_SECONDS",
-  "MLFLOW_ASYNC_LOGGING_THREADPOOL_SIZE",
   "MLFLOW_BOTO_CLIENT_ADDRESSING_STYLE",
   "AWS_DEFAULT_REGION",
   "MLFLOW_RUN_ID",
+  ...ASYNC_LOGGING_VARIABLES,
   ...ONLINE_ONLY_VARIABLES,
 ]);
