@@ -22,6 +22,8 @@ export interface MultipartTrial {
 }
 
 export interface UploadFigures {
+  /** What one upload sends, in MB (10^6 bytes). */
+  readonly megabytes: number;
   readonly rawSeconds: number;
   readonly mlflowSeconds: number;
   readonly rawMBps: number;
@@ -69,10 +71,9 @@ export function measureShapes(lab: LocalLab, shapes: readonly ArtifactShape[], r
     const rawSeconds = median(trials.map((trial) => trial.rawSeconds));
     const mlflowSeconds = median(trials.map((trial) => trial.mlflowSeconds));
     const rawMBpsAll = trials.map((trial) => trial.rawMBps);
-    // Every trial uploads the same number of bytes.
-    const megabytes = trials[0].rawMBps * trials[0].rawSeconds;
+    const megabytes = trials[0].megabytes;
     figures[shapeName(shape)] = {
-      rawSeconds, mlflowSeconds,
+      megabytes, rawSeconds, mlflowSeconds,
       rawMBps: megabytes / rawSeconds, mlflowMBps: megabytes / mlflowSeconds,
       ratio: rawSeconds / mlflowSeconds,
       rawSpread: (Math.max(...rawMBpsAll) - Math.min(...rawMBpsAll)) / median(rawMBpsAll),

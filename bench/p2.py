@@ -69,6 +69,7 @@ with tempfile.TemporaryDirectory() as folder:
 megabytes = total_bytes / 1e6
 print(json.dumps({
     "spec": spec,
+    "megabytes": megabytes,
     "rawSeconds": raw_seconds,
     "mlflowSeconds": mlflow_seconds,
     "rawMBps": megabytes / raw_seconds,
