@@ -19,6 +19,9 @@ import { parseLabValues, type LabValues } from "../../model/labValues";
 import { valuesForJobAccount, valuesForMember } from "../../model/members";
 import { renderBundle } from "../../templates/researcher/bundle";
 import { REPO_ROOT } from "../../engine/pulumiCli";
+import { SERVER_DEFAULTS } from "../../model/launchSpec";
+import { POSTGRES_SETTINGS } from "../../templates/server/database";
+import { quoteForBash } from "../../templates/shell";
 import { type Checks, newChecks } from "./checks";
 import { Vm } from "./qemu";
 import { realComputedState } from "./realValues";
@@ -261,6 +264,20 @@ async function deployedChecks(lab: Lab, checks: Checks): Promise<void> {
   });
   await checks.run("mlflow, nginx and Postgres are active", () => {
     lab.sshOk("systemctl is-active mlflow nginx 'postgresql@*-mlflow'");
+  });
+  await checks.run("MLflow runs with the rendered pool, its workers on uvloop; Postgres with the rendered settings", () => {
+    for (const [name, value] of Object.entries(POSTGRES_SETTINGS)) {
+      const actual = lab.sshOk(`sudo -u postgres psql -Atc ${quoteForBash(`show ${name}`)}`).trim();
+      if (actual !== value) throw new Error(`Postgres ${name} is ${actual}, rendered ${value}`);
+    }
+    // Only the pool's two lines of the server's environment come back: the rest holds credentials.
+    const pool = lab.sshOk("sudo cat /proc/$(systemctl show -p MainPID --value mlflow)/environ | tr '\\0' '\\n' | grep -E '^MLFLOW_SQLALCHEMYSTORE_(POOL_SIZE|MAX_OVERFLOW)=' | sort").trim();
+    const rendered = `MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW=${SERVER_DEFAULTS.sqlalchemyMaxOverflow}\nMLFLOW_SQLALCHEMYSTORE_POOL_SIZE=${SERVER_DEFAULTS.sqlalchemyPoolSize}`;
+    if (pool !== rendered) throw new Error(`the server's pool is ${JSON.stringify(pool)}, rendered ${JSON.stringify(rendered)}`);
+    // Under asyncio uvicorn's workers leave TCP_NODELAY off: 40 ms on every kept-alive response.
+    const onUvloop = Number(lab.sshOk("cgroup=$(systemctl show -p ControlGroup --value mlflow); for pid in $(cat \"/sys/fs/cgroup$cgroup/cgroup.procs\"); do if sudo grep -qs /uvloop/ \"/proc/$pid/maps\"; then echo \"$pid\"; fi; done | wc -l").trim());
+    if (onUvloop < SERVER_DEFAULTS.workers) throw new Error(`${onUvloop} of MLflow's processes load uvloop; it has ${SERVER_DEFAULTS.workers} workers`);
+    return `max_connections ${POSTGRES_SETTINGS.max_connections}, pool ${SERVER_DEFAULTS.sqlalchemyPoolSize}+${SERVER_DEFAULTS.sqlalchemyMaxOverflow}, ${onUvloop} processes on uvloop`;
   });
   await checks.run("only 443 and 22 listen beyond loopback", () => {
     const listening = lab.sshOk("ss -ltnH").trim().split("\n").map((line) => line.trim().split(/\s+/)[3]);
