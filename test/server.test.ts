@@ -112,8 +112,10 @@ describe("the server launch shared by the VM and the local lab", () => {
     // MLflow's uvicorn runs Flask in anyio's worker threads: read their limit from the server's venv.
     const threads = spawnSync(PYTHON, ["-c", ANYIO_THREAD_LIMIT], { encoding: "utf8" });
     expect(threads.status, threads.stderr).toBe(0);
+    const threadLimit = Number(threads.stdout);
+    expect(threadLimit).toBeGreaterThan(0);
     const perEngine = SERVER_DEFAULTS.sqlalchemyPoolSize + SERVER_DEFAULTS.sqlalchemyMaxOverflow;
-    expect(perEngine).toBeGreaterThanOrEqual(Number(threads.stdout));
+    expect(perEngine).toBeGreaterThanOrEqual(threadLimit);
     expect(Number(POSTGRES_SETTINGS.max_connections)).toBeGreaterThanOrEqual(SERVER_DEFAULTS.workers * perEngine * 2);
   });
 
