@@ -19,7 +19,6 @@ import { parseLabValues, type LabValues } from "../../model/labValues";
 import { valuesForJobAccount, valuesForMember } from "../../model/members";
 import { renderBundle } from "../../templates/researcher/bundle";
 import { REPO_ROOT } from "../../engine/pulumiCli";
-import { SERVER_DEFAULTS } from "../../model/launchSpec";
 import { POSTGRES_SETTINGS } from "../../templates/server/database";
 import { quoteForBash } from "../../templates/shell";
 import { type Checks, newChecks } from "./checks";
@@ -270,14 +269,17 @@ async function deployedChecks(lab: Lab, checks: Checks): Promise<void> {
       const actual = lab.sshOk(`sudo -u postgres psql -Atc ${quoteForBash(`show ${name}`)}`).trim();
       if (actual !== value) throw new Error(`Postgres ${name} is ${actual}, rendered ${value}`);
     }
-    // Only the pool's two lines of the server's environment come back: the rest holds credentials.
-    const pool = lab.sshOk("sudo cat /proc/$(systemctl show -p MainPID --value mlflow)/environ | tr '\\0' '\\n' | grep -E '^MLFLOW_SQLALCHEMYSTORE_(POOL_SIZE|MAX_OVERFLOW)=' | sort").trim();
-    const rendered = `MLFLOW_SQLALCHEMYSTORE_MAX_OVERFLOW=${SERVER_DEFAULTS.sqlalchemyMaxOverflow}\nMLFLOW_SQLALCHEMYSTORE_POOL_SIZE=${SERVER_DEFAULTS.sqlalchemyPoolSize}`;
-    if (pool !== rendered) throw new Error(`the server's pool is ${JSON.stringify(pool)}, rendered ${JSON.stringify(rendered)}`);
+    // As the booted user-data renders them: the pool in server.env, the workers in the launch script.
+    const renderedPool = [...writtenFile(lab.userData, "server.env").matchAll(/^export (MLFLOW_SQLALCHEMYSTORE_\w+)='(\d+)'$/gm)].map(([, name, value]) => `${name}=${value}`).sort().join("\n");
+    const workers = Number(writtenFile(lab.userData, "mlflow-server").match(/--workers (\d+)/)?.[1]);
+    if (renderedPool === "" || !(workers > 0)) throw new Error("no pool or worker count in the rendered user-data");
+    // Only the pool's lines of the server's environment come back: the rest holds credentials.
+    const pool = lab.sshOk("sudo cat /proc/$(systemctl show -p MainPID --value mlflow)/environ | tr '\\0' '\\n' | grep '^MLFLOW_SQLALCHEMYSTORE_' | sort").trim();
+    if (pool !== renderedPool) throw new Error(`the server's pool is ${JSON.stringify(pool)}, rendered ${JSON.stringify(renderedPool)}`);
     // Under asyncio uvicorn's workers leave TCP_NODELAY off: 40 ms on every kept-alive response.
     const onUvloop = Number(lab.sshOk("cgroup=$(systemctl show -p ControlGroup --value mlflow); for pid in $(cat \"/sys/fs/cgroup$cgroup/cgroup.procs\"); do if sudo grep -qs /uvloop/ \"/proc/$pid/maps\"; then echo \"$pid\"; fi; done | wc -l").trim());
-    if (onUvloop < SERVER_DEFAULTS.workers) throw new Error(`${onUvloop} of MLflow's processes load uvloop; it has ${SERVER_DEFAULTS.workers} workers`);
-    return `max_connections ${POSTGRES_SETTINGS.max_connections}, pool ${SERVER_DEFAULTS.sqlalchemyPoolSize}+${SERVER_DEFAULTS.sqlalchemyMaxOverflow}, ${onUvloop} processes on uvloop`;
+    if (onUvloop < workers) throw new Error(`${onUvloop} of MLflow's processes load uvloop; it has ${workers} workers`);
+    return `max_connections ${POSTGRES_SETTINGS.max_connections}, ${pool.replace(/\n/g, ", ")}, ${onUvloop} processes on uvloop`;
   });
   await checks.run("only 443 and 22 listen beyond loopback", () => {
     const listening = lab.sshOk("ss -ltnH").trim().split("\n").map((line) => line.trim().split(/\s+/)[3]);
