@@ -1,9 +1,10 @@
 /** Brings a local lab up for an end-to-end test file and runs researcher-side commands in it. */
 import * as path from "node:path";
-import { LocalLab, type LocalLabSummary, REPO_ROOT } from "../../localLab/lab";
+import { LocalLab, type LocalLabSummary } from "../../localLab/lab";
 import { lastJsonLine, run } from "../../localLab/processes";
+import { PYTHON } from "../../localLab/state";
 
-export const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
+export { PYTHON };
 export const E2E_DIR = __dirname;
 
 export function quietLab(name: string, artifactMode: "proxied" | "direct"): LocalLab {

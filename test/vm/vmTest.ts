@@ -19,13 +19,13 @@ import { parseLabValues, type LabValues } from "../../model/labValues";
 import { valuesForJobAccount, valuesForMember } from "../../model/members";
 import { renderBundle } from "../../templates/researcher/bundle";
 import { REPO_ROOT } from "../../engine/pulumiCli";
+import { PYTHON } from "../../localLab/state";
 import { POSTGRES_SETTINGS } from "../../templates/server/database";
 import { quoteForBash } from "../../templates/shell";
 import { type Checks, newChecks } from "./checks";
 import { Vm } from "./qemu";
 import { realComputedState } from "./realValues";
 
-const PYTHON = path.join(REPO_ROOT, ".venv", "bin", "python");
 const E2E = path.join(REPO_ROOT, "test", "e2e");
 const IMAGE_DIR = path.join(process.env.MLFLOW_LAB_CACHE ?? path.join(os.homedir(), ".cache", "mlflow-lab"), "vm", "debian12");
 const HOSTNAME = "mlflow.ocean-lab.example.org";
